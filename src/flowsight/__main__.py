@@ -1,0 +1,3 @@
+from flowsight.cli import main
+
+main()
