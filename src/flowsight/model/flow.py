@@ -1,0 +1,118 @@
+"""Flows: the unit flowsight designs, measures and reviews."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from flowsight.model.base import Identifier, StrictModel
+from flowsight.model.targets import Targets
+
+Criticality = Literal["low", "medium", "high"]
+CRITICALITY_RANK: dict[str, int] = {"low": 0, "medium": 1, "high": 2}
+
+
+class Branch(StrictModel):
+    """A decision in a step: when `criterion` holds, continue at `next`."""
+
+    criterion: str | None = None
+    next: Identifier
+
+
+class ErrorHandling(StrictModel):
+    action: Literal["retry", "fallback", "compensate", "fail"]
+    attempts: int | None = Field(default=None, ge=1, le=100)
+    fallback_flow: Identifier | None = None
+    fallback_step: Identifier | None = None
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _fallback_names_a_target(self) -> ErrorHandling:
+        if self.action == "fallback" and not (self.fallback_flow or self.fallback_step):
+            raise ValueError("a fallback names fallback_flow or fallback_step")
+        return self
+
+
+class Step(StrictModel):
+    id: Identifier
+    name: str
+    trigger: str | None = Field(default=None, description="Condition or event that starts it.")
+    components: list[Identifier] = Field(default_factory=list)
+    next: list[Identifier] = Field(default_factory=list, description="Steps that follow.")
+    branches: list[Branch] = Field(default_factory=list)
+    on_error: list[ErrorHandling] = Field(default_factory=list)
+    end: bool = Field(default=False, description="The flow may end after this step.")
+
+
+class Dependency(StrictModel):
+    """A flow or component this flow needs; exactly one of `flow` or `component`."""
+
+    flow: Identifier | None = None
+    component: Identifier | None = None
+    strength: Literal["strong", "weak"] = "strong"
+    fallback_flow: Identifier | None = Field(
+        default=None, description="Flow that takes over when this dependency fails."
+    )
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _one_target(self) -> Dependency:
+        if (self.flow is None) == (self.component is None):
+            raise ValueError("a dependency names exactly one of 'flow' or 'component'")
+        return self
+
+    @property
+    def target(self) -> str:
+        return self.flow or self.component or ""
+
+
+class RouteMatch(StrictModel):
+    """Server spans of `service` with this method and route belong to the flow (and step)."""
+
+    service: str | None = None
+    method: str | None = Field(default=None, pattern=r"^[A-Z]+$|^\*$")
+    route: str = Field(description="Route template or glob, e.g. '/api/concerts/*'.")
+    step: Identifier | None = None
+
+
+class TelemetryMapping(StrictModel):
+    """How spans are attributed to this flow: an explicit attribute wins over routes."""
+
+    attribute: str | None = Field(default=None, description="Span attribute naming the flow.")
+    value: str | None = Field(default=None, description="Its value (default: the flow id).")
+    step_attribute: str | None = Field(default=None, description="Span attribute naming the step.")
+    routes: list[RouteMatch] = Field(default_factory=list)
+
+
+class BusinessImpact(StrictModel):
+    description: str
+    revenue_at_risk_per_hour: float | None = Field(default=None, ge=0)
+
+
+class Flow(StrictModel):
+    id: Identifier
+    name: str
+    kind: Literal["user", "system"]
+    description: str
+    use_case: Identifier | None = None
+    process: Identifier | None = None
+    stage: Identifier | None = None
+    owner: Identifier | None = Field(default=None, description="Process owner (a party id).")
+    stakeholders: list[Identifier] = Field(default_factory=list)
+    escalation_path: list[Identifier] = Field(default_factory=list)
+    business_impact: BusinessImpact | None = None
+    criticality: Criticality
+    start_event: str | None = None
+    end_event: str | None = None
+    steps: list[Step] = Field(default_factory=list)
+    dependencies: list[Dependency] = Field(default_factory=list)
+    telemetry: TelemetryMapping | None = None
+    targets: Targets = Field(default_factory=Targets)
+
+    @property
+    def rank(self) -> int:
+        return CRITICALITY_RANK[self.criticality]
+
+    def step(self, step_id: str) -> Step | None:
+        return next((s for s in self.steps if s.id == step_id), None)

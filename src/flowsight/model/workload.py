@@ -1,0 +1,165 @@
+"""The workload: everything a flow refers to, in one validated document."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import Field, model_validator
+
+from flowsight.model.base import Identifier, Percent, StrictModel
+from flowsight.model.flow import Criticality, Flow
+from flowsight.model.schedule import ALWAYS, Schedule, always_schedule
+
+PartyScope = Literal["engineer", "team", "department", "executive"]
+SCOPE_RANK: dict[str, int] = {"engineer": 0, "team": 1, "department": 2, "executive": 3}
+ComponentKind = Literal[
+    "web",
+    "api",
+    "database",
+    "cache",
+    "identity",
+    "queue",
+    "storage",
+    "external",
+    "network",
+    "compute",
+    "monitoring",
+]
+
+
+class WorkloadInfo(StrictModel):
+    name: str
+    description: str | None = None
+    owner: Identifier | None = None
+
+
+class Party(StrictModel):
+    """A person or team, referenced by id wherever an owner or contact is needed."""
+
+    id: Identifier
+    name: str
+    role: str | None = None
+    scope: PartyScope = Field(
+        default="team", description="Breadth of responsibility; grows along an escalation path."
+    )
+    contact: str | None = None
+    on_call: bool = False
+
+
+class Component(StrictModel):
+    id: Identifier
+    name: str | None = None
+    kind: ComponentKind
+    sla: Percent | None = Field(default=None, description="Vendor SLA in percent.")
+    instances: int = Field(default=1, ge=1, description="Redundant copies (e.g. regions).")
+    monthly_cost: float | None = Field(default=None, ge=0)
+    service: str | None = Field(default=None, description="service.name of its spans, if any.")
+
+
+class Stage(StrictModel):
+    id: Identifier
+    name: str
+    use_case: Identifier | None = None
+
+
+class BusinessProcess(StrictModel):
+    id: Identifier
+    name: str
+    description: str | None = None
+    owner: Identifier | None = None
+    stages: list[Stage] = Field(default_factory=list)
+
+
+class Consumer(StrictModel):
+    kind: Literal["user", "system"]
+    name: str
+
+
+class ExecutionProfile(StrictModel):
+    expected_per_minute: float | None = Field(default=None, ge=0)
+    peak_per_minute: float | None = Field(default=None, ge=0)
+    busy_periods: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _peak_not_below_expected(self) -> ExecutionProfile:
+        if (
+            self.expected_per_minute is not None
+            and self.peak_per_minute is not None
+            and self.peak_per_minute < self.expected_per_minute
+        ):
+            raise ValueError("peak_per_minute is below expected_per_minute")
+        return self
+
+
+class UseCase(StrictModel):
+    id: Identifier
+    name: str
+    purpose: str
+    criticality: Criticality
+    consumers: list[Consumer] = Field(default_factory=list)
+    start_event: str | None = None
+    end_event: str | None = None
+    execution: ExecutionProfile | None = None
+    depends_on: list[Identifier] = Field(default_factory=list)
+
+
+class MaintenanceWindow(StrictModel):
+    id: Identifier
+    start: datetime = Field(strict=False)
+    end: datetime = Field(strict=False)
+    announced: datetime = Field(strict=False, description="When the window was announced.")
+    flows: list[Identifier] = Field(min_length=1)
+    description: str | None = None
+
+    @model_validator(mode="after")
+    def _ordered(self) -> MaintenanceWindow:
+        for name in ("start", "end", "announced"):
+            if getattr(self, name).tzinfo is None:
+                raise ValueError(f"{name} needs a UTC offset, e.g. 2026-11-20T02:00:00Z")
+        if self.end <= self.start:
+            raise ValueError("the window ends before it starts")
+        return self
+
+
+RuleSetting = Literal["error", "warning", "info", "off"]
+
+
+class Workload(StrictModel):
+    workload: WorkloadInfo
+    parties: list[Party] = Field(default_factory=list)
+    schedules: list[Schedule] = Field(default_factory=list)
+    components: list[Component] = Field(default_factory=list)
+    business_processes: list[BusinessProcess] = Field(default_factory=list)
+    use_cases: list[UseCase] = Field(default_factory=list)
+    flows: list[Flow] = Field(default_factory=list)
+    maintenance: list[MaintenanceWindow] = Field(default_factory=list)
+    rules: dict[str, RuleSetting] = Field(
+        default_factory=dict, description="Design-review rule id -> severity or 'off'."
+    )
+
+    def schedule(self, schedule_id: str) -> Schedule | None:
+        if schedule_id == ALWAYS:
+            return next((s for s in self.schedules if s.id == ALWAYS), always_schedule())
+        return next((s for s in self.schedules if s.id == schedule_id), None)
+
+    def flow(self, flow_id: str) -> Flow | None:
+        return next((f for f in self.flows if f.id == flow_id), None)
+
+    def party(self, party_id: str) -> Party | None:
+        return next((p for p in self.parties if p.id == party_id), None)
+
+    def component(self, component_id: str) -> Component | None:
+        return next((c for c in self.components if c.id == component_id), None)
+
+    def use_case(self, use_case_id: str) -> UseCase | None:
+        return next((u for u in self.use_cases if u.id == use_case_id), None)
+
+    def process(self, process_id: str) -> BusinessProcess | None:
+        return next((p for p in self.business_processes if p.id == process_id), None)
+
+    def flow_schedule(self, flow: Flow) -> Schedule:
+        """The schedule the flow's reliability objective applies in (24/7 without one)."""
+        reliability = flow.targets.reliability
+        found = self.schedule(reliability.schedule) if reliability else None
+        return found or always_schedule()
