@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 from datetime import date, time
 from typing import Annotated
@@ -77,7 +78,7 @@ class Schedule(StrictModel):
             if day not in WEEKDAYS:
                 raise ValueError(f"'{day}' is not a weekday; use one of {', '.join(WEEKDAYS)}")
             parsed = sorted(parse_time_range(r) for r in ranges)
-            for (_, end), (next_start, _) in zip(parsed, parsed[1:], strict=False):
+            for (_, end), (next_start, _) in itertools.pairwise(parsed):
                 if end is None or end > next_start:
                     raise ValueError(f"the ranges of '{day}' overlap")
         return value
