@@ -33,7 +33,20 @@ class UsageError(FlowsightError):
 
 
 class InputError(FlowsightError):
-    """A file could not be read at all (missing, binary, not YAML/JSON)."""
+    """A file could not be read at all (missing, binary, not UTF-8)."""
+
+    def __init__(
+        self,
+        message: str,
+        hint: str | None = None,
+        file: str | None = None,
+        line: int | None = None,
+        column: int | None = None,
+    ) -> None:
+        super().__init__(message, hint)
+        self.file = file
+        self.line = line
+        self.column = column
 
 
 class WorkloadError(FlowsightError):

@@ -147,7 +147,7 @@ def read_text(path: Path) -> str:
     try:
         raw = path.read_bytes()
     except FileNotFoundError as error:
-        raise InputError(f"{name}: no such file", "check the path") from error
+        raise InputError(f"{name}: no such file", "check the path", name) from error
     except IsADirectoryError as error:
         raise InputError(f"{name}: is a directory") from error
     except OSError as error:
@@ -160,13 +160,20 @@ def read_text(path: Path) -> str:
         raise InputError(
             f"{name}:{line}:1: this is a binary file, not YAML",
             "point flowsight at the workload's .yaml file",
+            name,
+            line,
+            1,
         )
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as error:
         line = raw.count(b"\n", 0, error.start) + 1
         raise InputError(
-            f"{name}:{line}:1: not UTF-8 text (byte {error.start})", "save the file as UTF-8"
+            f"{name}:{line}:1: not UTF-8 text (byte {error.start})",
+            "save the file as UTF-8",
+            name,
+            line,
+            1,
         ) from error
 
 

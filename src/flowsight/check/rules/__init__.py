@@ -1,0 +1,1 @@
+"""Design-review rules, one module per best practice; importing this registers them."""

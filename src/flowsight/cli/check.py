@@ -1,0 +1,76 @@
+"""`flowsight check FILE`: validate a workload and review its design."""
+
+from __future__ import annotations
+
+import json
+
+import click
+
+from flowsight.check import CheckResult, check_workload, parse_overrides
+from flowsight.cli.output import print_findings, stdout
+from flowsight.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, InputError
+from flowsight.findings import Finding
+
+
+def _input_finding(error: InputError) -> Finding:
+    return Finding(
+        "input.unreadable",
+        "error",
+        error.message,
+        error.file,
+        error.line,
+        error.column,
+        None,
+        error.hint,
+    )
+
+
+def render_json(findings: list[Finding], ok: bool) -> str:
+    return json.dumps({"ok": ok, "findings": [f.to_dict() for f in findings]}, indent=2)
+
+
+def _render_text(result: CheckResult) -> None:
+    print_findings(result.findings)
+    counts = {
+        s: sum(f.severity == s for f in result.findings) for s in ("error", "warning", "info")
+    }
+    summary = ", ".join(f"{n} {s}{'s' if n != 1 else ''}" for s, n in counts.items())
+    verdict = "[green]ok[/green]" if result.ok else "[bold red]failed[/bold red]"
+    stdout.print(f"{verdict}: {summary}")
+
+
+@click.command("check")
+@click.argument("file", type=click.Path())
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    help="Output format.",
+)
+@click.option(
+    "--rule",
+    "rules",
+    multiple=True,
+    metavar="RULE=SEVERITY",
+    help="Override a rule's severity (error, warning, info) or turn it off.",
+)
+@click.pass_context
+def command(ctx: click.Context, file: str, output_format: str, rules: tuple[str, ...]) -> None:
+    """Validate FILE (a workload YAML file or directory) and review its design.
+
+    Exit codes: 0 no error findings, 1 error findings, 2 usage error or unreadable input.
+    """
+    overrides = parse_overrides(list(rules))
+    try:
+        result = check_workload(file, overrides)
+    except InputError as error:
+        if output_format == "text":
+            raise
+        click.echo(render_json([_input_finding(error)], ok=False))
+        ctx.exit(EXIT_USAGE)
+    if output_format == "json":
+        click.echo(render_json(result.findings, result.ok))
+    else:
+        _render_text(result)
+    ctx.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
