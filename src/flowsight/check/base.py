@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from flowsight.findings import Finding, Severity
 from flowsight.load import LoadedWorkload
 from flowsight.load.source import PathKey, dotted
+from flowsight.model import Workload
 
 RuleFunction = Callable[["RuleContext"], Iterable[Finding]]
 
@@ -52,7 +53,7 @@ class RuleContext:
     rule: Rule
 
     @property
-    def workload(self):  # type: ignore[no-untyped-def]
+    def workload(self) -> Workload:
         return self.loaded.workload
 
     def finding(self, path: PathKey, message: str, hint: str | None = None) -> Finding:
