@@ -19,6 +19,9 @@ from flowsight.errors import FlowsightError
 #: Modules of this package that each define `command`, in help order.
 COMMAND_MODULES = [
     "check",
+    "docs",
+    "schema",
+    "init",
 ]
 
 
