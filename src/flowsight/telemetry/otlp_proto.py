@@ -1,0 +1,91 @@
+"""OTLP protobuf traces -> SpanRecords (request bodies and Collector file-exporter files).
+
+The Collector's file exporter frames each protobuf message with a 4-byte
+big-endian length; a plain file holds one unframed message. Both are accepted.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+from collections.abc import Iterator
+
+from google.protobuf.message import DecodeError
+from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
+from opentelemetry.proto.common.v1.common_pb2 import AnyValue
+
+from flowsight.errors import MalformedTelemetry
+from flowsight.telemetry.spans import SpanRecord
+
+
+def _text(value: AnyValue) -> str:
+    which = value.WhichOneof("value")
+    if which == "string_value":
+        return value.string_value
+    if which == "int_value":
+        return str(value.int_value)
+    if which == "bool_value":
+        return "true" if value.bool_value else "false"
+    if which == "double_value":
+        return str(value.double_value)
+    if which is None:
+        return ""
+    from google.protobuf.json_format import MessageToDict
+
+    return json.dumps(MessageToDict(value), separators=(",", ":"))
+
+
+def _hex(raw: bytes, size: int, where: str, required: bool) -> str:
+    if not raw and not required:
+        return ""
+    if len(raw) != size:
+        raise MalformedTelemetry(f"expected a {size}-byte id, got {len(raw)} bytes", where)
+    return raw.hex()
+
+
+def decode_request(message: ExportTraceServiceRequest, where: str) -> Iterator[SpanRecord]:
+    for r_index, resource_spans in enumerate(message.resource_spans):
+        service = "unknown_service"
+        for kv in resource_spans.resource.attributes:
+            if kv.key == "service.name":
+                service = _text(kv.value)
+        for s_index, scope_spans in enumerate(resource_spans.scope_spans):
+            for index, span in enumerate(scope_spans.spans):
+                here = f"{where}.resourceSpans[{r_index}].scopeSpans[{s_index}].spans[{index}]"
+                yield SpanRecord(
+                    trace_id=_hex(span.trace_id, 16, f"{here}.traceId", True),
+                    span_id=_hex(span.span_id, 8, f"{here}.spanId", True),
+                    parent_span_id=_hex(span.parent_span_id, 8, f"{here}.parentSpanId", False),
+                    service=service,
+                    name=span.name,
+                    kind=int(span.kind),
+                    start_ns=span.start_time_unix_nano,
+                    end_ns=span.end_time_unix_nano,
+                    status=int(span.status.code),
+                    attributes={kv.key: _text(kv.value) for kv in span.attributes},
+                )
+
+
+def parse_message(data: bytes, where: str) -> ExportTraceServiceRequest:
+    message = ExportTraceServiceRequest()
+    try:
+        message.ParseFromString(data)
+    except (DecodeError, RuntimeError, ValueError) as error:
+        raise MalformedTelemetry(f"not a valid OTLP protobuf message ({error})", where) from None
+    return message
+
+
+def framed_messages(data: bytes, where: str) -> Iterator[tuple[str, bytes]]:
+    """Split a file-exporter stream; an unframed file is one message."""
+    offset, index, frames = 0, 0, []
+    while offset + 4 <= len(data):
+        (size,) = struct.unpack(">I", data[offset : offset + 4])
+        if offset + 4 + size > len(data):
+            break
+        frames.append((f"{where} message {index + 1}", data[offset + 4 : offset + 4 + size]))
+        offset += 4 + size
+        index += 1
+    if frames and offset == len(data):
+        yield from frames
+    else:
+        yield where, data

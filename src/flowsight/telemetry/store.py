@@ -1,0 +1,200 @@
+"""The telemetry store: a directory of immutable Parquet segments, queried by DuckDB.
+
+Why a directory and not one DuckDB file: DuckDB lets one process hold a file
+read-write and no other process open it meanwhile, but `flowsight collect` must
+keep writing while `flowsight evaluate` reads. Every write is a new segment,
+written under `tmp/`, fsync'd and atomically renamed into `segments/` (then the
+directory is fsync'd), so a segment is either wholly visible or absent, survives
+SIGKILL once the writer returned, and readers never take a lock. A reader opens
+an in-memory DuckDB with a `spans` view over the segments present when it
+started. `compact` merges small segments without readers ever seeing a span twice.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+import time
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from flowsight.errors import StoreError
+from flowsight.telemetry.spans import SCHEMA, SpanColumns, SpanRecord
+
+FORMAT = "flowsight-telemetry-store"
+VERSION = 1
+MARKER = "store.json"
+_lock = threading.Lock()
+_counter = [0]
+
+
+@dataclass(frozen=True)
+class TelemetryStore:
+    """A store directory; cheap to create, holds no open handles."""
+
+    path: Path
+
+    @property
+    def segments_dir(self) -> Path:
+        return self.path / "segments"
+
+    @property
+    def tmp_dir(self) -> Path:
+        return self.path / "tmp"
+
+
+def open_store(path: str | os.PathLike[str], create: bool = False) -> TelemetryStore:
+    """Open (or with `create`, initialise) a store directory, checking its format marker."""
+    root = Path(path)
+    marker = root / MARKER
+    if create and not root.exists():
+        (root / "segments").mkdir(parents=True)
+        (root / "tmp").mkdir()
+        marker.write_text(json.dumps({"format": FORMAT, "version": VERSION}) + "\n")
+        _fsync_dir(root)
+    if not root.is_dir():
+        raise StoreError(
+            f"{root}: no telemetry store here",
+            hint="create one with `flowsight ingest FILE --db PATH` or `flowsight collect --db PATH`",
+        )
+    try:
+        meta = json.loads(marker.read_text())
+    except (OSError, ValueError):
+        raise StoreError(
+            f"{root}: this directory is not a flowsight telemetry store (no valid {MARKER})"
+        ) from None
+    if meta.get("format") != FORMAT or meta.get("version") != VERSION:
+        raise StoreError(f"{root}: unknown store format {meta!r}; expected version {VERSION}")
+    return TelemetryStore(root)
+
+
+def _fsync_dir(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _sequence() -> str:
+    """Time-ordered, unique within the process (nanoseconds plus a counter)."""
+    with _lock:
+        _counter[0] += 1
+        return f"{time.time_ns() + _counter[0] % 1000:020d}"
+
+
+def stage_table(store: TelemetryStore, table: pa.Table, prefix: str = "s") -> Path:
+    """Write a segment under tmp/ and fsync it; invisible to readers until `publish`."""
+    name = f"{prefix}-{_sequence()}--{uuid.uuid4().hex[:8]}.parquet"
+    staged = store.tmp_dir / f"{name}.{os.getpid()}.tmp"
+    pq.write_table(table.cast(SCHEMA), staged, compression="zstd")
+    with open(staged, "rb+") as handle:
+        os.fsync(handle.fileno())
+    return staged
+
+
+def publish(store: TelemetryStore, staged: list[Path]) -> None:
+    """Rename staged segments into segments/ and fsync the directory: now durable and visible."""
+    for path in staged:
+        os.rename(path, store.segments_dir / (path.name.split(".parquet")[0] + ".parquet"))
+    if staged:
+        _fsync_dir(store.segments_dir)
+
+
+def discard(staged: list[Path]) -> None:
+    for path in staged:
+        path.unlink(missing_ok=True)
+
+
+def write_table(store: TelemetryStore, table: pa.Table) -> Path | None:
+    """Durably add one segment; returns its path (None for an empty table)."""
+    if table.num_rows == 0:
+        return None
+    staged = stage_table(store, table)
+    publish(store, [staged])
+    return store.segments_dir / (staged.name.split(".parquet")[0] + ".parquet")
+
+
+def record_spans(store: TelemetryStore, spans: Iterable[SpanRecord]) -> int:
+    """Store spans as one durable segment; the prober writes its own spans through this."""
+    columns = SpanColumns()
+    for span in spans:
+        columns.add(span)
+    write_table(store, columns.table())
+    return len(columns)
+
+
+def segment_files(store: TelemetryStore) -> list[Path]:
+    """The live segments: a compacted file hides exactly the segments its manifest lists."""
+    present = {p.name for p in store.segments_dir.iterdir() if p.suffix == ".parquet"}
+    hidden: set[str] = set()
+    for manifest in store.segments_dir.glob("c-*.json"):
+        if manifest.with_suffix(".parquet").name in present:
+            hidden.update(json.loads(manifest.read_text())["replaces"])
+    return [store.segments_dir / name for name in sorted(present - hidden)]
+
+
+def connect(store: TelemetryStore, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with a `spans` view over the segments present right now."""
+    connection = duckdb.connect(":memory:")
+    if memory_limit:
+        connection.execute(f"SET memory_limit = '{memory_limit}'")
+    files = segment_files(store)
+    if files:
+        listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
+        connection.execute(f"CREATE VIEW spans AS SELECT * FROM read_parquet([{listing}])")
+    else:
+        connection.register("empty_spans", SCHEMA.empty_table())
+        connection.execute("CREATE VIEW spans AS SELECT * FROM empty_spans")
+    return connection
+
+
+def span_count(store: TelemetryStore) -> int:
+    with connect(store) as connection:
+        row = connection.execute("SELECT count(*) FROM spans").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _atomic_write(store: TelemetryStore, name: str, text: str) -> None:
+    temporary = store.tmp_dir / f"{name}.tmp"
+    with open(temporary, "w") as handle:
+        handle.write(text)
+        handle.flush()
+        os.fsync(handle.fileno())
+    os.rename(temporary, store.segments_dir / name)
+
+
+def compact(store: TelemetryStore, small_bytes: int = 8 << 20) -> int:
+    """Merge small segments into one; returns how many were merged.
+
+    A manifest naming the merged segments is written first, then the merged
+    Parquet file; a reader hides the originals only once both exist, and the
+    originals are deleted last, so no reader ever counts a span twice or misses one.
+    """
+    small = [f for f in segment_files(store) if f.stat().st_size < small_bytes]
+    if len(small) < 2:
+        return 0
+    stem = f"c-{_sequence()}--{uuid.uuid4().hex[:8]}"
+    _atomic_write(store, f"{stem}.json", json.dumps({"replaces": [f.name for f in small]}))
+    temporary = store.tmp_dir / f"{stem}.parquet.tmp"
+    with duckdb.connect(":memory:") as connection:
+        listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in small)
+        target = str(temporary).replace("'", "''")
+        connection.execute(
+            f"COPY (SELECT * FROM read_parquet([{listing}])) TO '{target}' "
+            "(FORMAT parquet, COMPRESSION zstd)"
+        )
+    with open(temporary, "rb+") as handle:
+        os.fsync(handle.fileno())
+    os.rename(temporary, store.segments_dir / f"{stem}.parquet")
+    _fsync_dir(store.segments_dir)
+    for path in small:
+        path.unlink()
+    return len(small)
