@@ -1,0 +1,3 @@
+from relecloud.cli import main
+
+main()

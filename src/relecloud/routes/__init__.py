@@ -1,0 +1,1 @@
+"""Routers: server-rendered pages for staff and the JSON API under /api."""

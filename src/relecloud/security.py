@@ -1,0 +1,140 @@
+"""Passwords (argon2id), server-side sessions, CSRF tokens, API tokens, throttling."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import secrets
+from dataclasses import dataclass, field
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+from relecloud.store import KeyValueStore
+
+SESSION_COOKIE = "relecloud_session"
+_hasher = PasswordHasher()
+# Verifying against this keeps unknown usernames as slow as wrong passwords.
+_DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(password_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash or _DUMMY_HASH, password) and bool(password_hash)
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+@dataclass
+class Session:
+    """One browser session; the cookie holds only a random id."""
+
+    id: str
+    data: dict[str, Any] = field(default_factory=dict)
+    dirty: bool = False
+    is_new: bool = False
+
+    @property
+    def user_id(self) -> int | None:
+        value = self.data.get("user_id")
+        return value if isinstance(value, int) else None
+
+    @property
+    def csrf_token(self) -> str:
+        token = self.data.get("csrf")
+        if not isinstance(token, str):
+            token = secrets.token_urlsafe(32)
+            self.data["csrf"] = token
+            self.dirty = True
+        return token
+
+    def check_csrf(self, submitted: str | None) -> bool:
+        expected = self.data.get("csrf")
+        if not isinstance(expected, str) or not submitted:
+            return False
+        return hmac.compare_digest(expected.encode(), submitted.encode())
+
+    @property
+    def cart(self) -> dict[str, int]:
+        cart = self.data.get("cart")
+        return dict(cart) if isinstance(cart, dict) else {}
+
+    def set_cart(self, cart: dict[str, int]) -> None:
+        self.data["cart"] = cart
+        self.dirty = True
+
+
+class SessionManager:
+    def __init__(self, store: KeyValueStore, ttl_s: int) -> None:
+        self.store = store
+        self.ttl_s = ttl_s
+
+    def load(self, cookie: str | None) -> Session:
+        if cookie:
+            raw = self.store.get("session:" + _digest(cookie))
+            if raw is not None:
+                return Session(id=cookie, data=json.loads(raw))
+        return Session(id=secrets.token_urlsafe(32), is_new=True)
+
+    def save(self, session: Session) -> None:
+        if session.dirty:
+            payload = json.dumps(session.data).encode()
+            self.store.set("session:" + _digest(session.id), payload, self.ttl_s)
+            session.dirty = False
+
+    def rotate(self, session: Session, user_id: int | None) -> Session:
+        """A fresh id and CSRF token at sign-in and sign-out (no session fixation)."""
+        self.store.delete("session:" + _digest(session.id))
+        data: dict[str, Any] = {"cart": session.cart} if user_id is not None else {}
+        if user_id is not None:
+            data["user_id"] = user_id
+        return Session(id=secrets.token_urlsafe(32), data=data, dirty=True, is_new=True)
+
+
+class TokenManager:
+    """Opaque bearer tokens for the JSON API; only their hash is stored."""
+
+    def __init__(self, store: KeyValueStore, ttl_s: int) -> None:
+        self.store = store
+        self.ttl_s = ttl_s
+
+    def issue(self, user_id: int) -> str:
+        token = secrets.token_urlsafe(32)
+        self.store.set("token:" + _digest(token), str(user_id).encode(), self.ttl_s)
+        return token
+
+    def resolve(self, token: str) -> int | None:
+        raw = self.store.get("token:" + _digest(token))
+        return int(raw) if raw is not None else None
+
+
+class LoginThrottle:
+    """After ``max_failures`` failed sign-ins a username is locked for the window."""
+
+    def __init__(self, store: KeyValueStore, max_failures: int, window_s: int) -> None:
+        self.store = store
+        self.max_failures = max_failures
+        self.window_s = window_s
+
+    def _key(self, username: str) -> str:
+        return "login-fail:" + _digest(username.strip().lower())
+
+    def locked(self, username: str) -> bool:
+        raw = self.store.get(self._key(username))
+        return raw is not None and int(raw) >= self.max_failures
+
+    def failed(self, username: str) -> None:
+        self.store.incr(self._key(username), self.window_s)
+
+    def succeeded(self, username: str) -> None:
+        self.store.delete(self._key(username))
