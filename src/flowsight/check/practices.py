@@ -8,7 +8,7 @@ reliability guidance it links to) a finding enforces.
 from __future__ import annotations
 
 SEED = "Azure Well-Architected: Optimize workload design using flows"
-RE04 = "Azure Well-Architected RE:04, Recommendations for defining reliability targets"
+RE04 = "Azure Well-Architected RE:04, defining reliability targets (paraphrased, not quoted)"
 
 #: practice -> (source, quoted wording)
 PRACTICES: dict[str, tuple[str, str]] = {
@@ -68,7 +68,9 @@ PRACTICES: dict[str, tuple[str, str]] = {
     "consistency": (
         SEED,
         "Reliability targets: Assess each flow's importance and set reliability targets "
-        "accordingly. Higher criticality flows require more stringent reliability targets.",
+        "accordingly. Determine performance thresholds and establish clear service level "
+        "agreements (SLAs) and objectives (SLOs). Higher criticality flows require more "
+        "stringent reliability targets.",
     ),
     "feasibility": (
         RE04,

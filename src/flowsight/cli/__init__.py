@@ -19,6 +19,7 @@ from flowsight.errors import FlowsightError
 #: Modules of this package that each define `command`, in help order.
 COMMAND_MODULES = [
     "check",
+    "explain",
     "docs",
     "schema",
     "init",

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import click
 
-from flowsight.check import CheckResult, check_workload, parse_overrides
+from flowsight.check import REGISTRY, CheckResult, check_workload, parse_overrides
+from flowsight.check.sarif import to_sarif
 from flowsight.cli.output import print_findings, stdout
 from flowsight.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, InputError
 from flowsight.findings import Finding
@@ -25,8 +27,15 @@ def _input_finding(error: InputError) -> Finding:
     )
 
 
-def render_json(findings: list[Finding], ok: bool) -> str:
-    return json.dumps({"ok": ok, "findings": [f.to_dict() for f in findings]}, indent=2)
+def render_json(findings: list[Finding], ok: bool, extra: dict[str, Any] | None = None) -> str:
+    """`ok` and `findings` always; `extra` adds keys such as budgets after them."""
+    return json.dumps(
+        {"ok": ok, "findings": [f.to_dict() for f in findings], **(extra or {})}, indent=2
+    )
+
+
+def render_sarif(findings: list[Finding]) -> str:
+    return json.dumps(to_sarif(findings, REGISTRY), indent=2)
 
 
 def _render_text(result: CheckResult) -> None:
@@ -44,9 +53,9 @@ def _render_text(result: CheckResult) -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json"]),
+    type=click.Choice(["text", "json", "sarif"]),
     default="text",
-    help="Output format.",
+    help="Output format: text, JSON, or SARIF 2.1.0 for code-scanning tools.",
 )
 @click.option(
     "--rule",
@@ -60,6 +69,12 @@ def command(ctx: click.Context, file: str, output_format: str, rules: tuple[str,
     """Validate FILE (a workload YAML file or directory) and review its design.
 
     Exit codes: 0 no error findings, 1 error findings, 2 usage error or unreadable input.
+
+    \b
+    Example:
+        flowsight check examples/relecloud/workload.yaml
+        flowsight check workload.yaml --format sarif > flowsight.sarif
+        flowsight check workload.yaml --rule ownership.on-call=off
     """
     overrides = parse_overrides(list(rules))
     try:
@@ -67,10 +82,16 @@ def command(ctx: click.Context, file: str, output_format: str, rules: tuple[str,
     except InputError as error:
         if output_format == "text":
             raise
-        click.echo(render_json([_input_finding(error)], ok=False))
+        finding = _input_finding(error)
+        if output_format == "sarif":
+            click.echo(render_sarif([finding]))
+        else:
+            click.echo(render_json([finding], ok=False))
         ctx.exit(EXIT_USAGE)
     if output_format == "json":
-        click.echo(render_json(result.findings, result.ok))
+        click.echo(render_json(result.findings, result.ok, result.extra_json()))
+    elif output_format == "sarif":
+        click.echo(render_sarif(result.findings))
     else:
         _render_text(result)
     ctx.exit(EXIT_OK if result.ok else EXIT_FINDINGS)
