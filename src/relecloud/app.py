@@ -147,6 +147,7 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
         app.include_router(module.router)
         routes.extend(module.router.routes)
     _install_error_handlers(app)
+    app.state.routes = [*app.router.routes, *routes]
     app.add_middleware(SessionMiddleware, services=services)
     app.add_middleware(TelemetryMiddleware, services=services, routes=routes)
     return app
