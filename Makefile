@@ -17,7 +17,8 @@ system-deps:
 	bash scripts/system-deps.sh
 
 demo: $(STAMP)
-	$(BIN)/flowsight demo
+	$(BIN)/flowsight check examples/relecloud/workload.yaml
+	$(BIN)/flowsight docs examples/relecloud/workload.yaml -o demo-output/docs
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -36,7 +37,7 @@ golden: $(STAMP)
 	FLOWSIGHT_REFRESH_GOLDEN=1 $(BIN)/python -m pytest -q tests -k golden
 
 bench: $(STAMP)
-	$(BIN)/python -m bench
+	for script in bench/*_bench.py; do $(BIN)/python $$script || exit 1; done
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

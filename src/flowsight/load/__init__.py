@@ -115,7 +115,10 @@ def read_workload(path: str | Path) -> LoadResult:
             parts.append((data, source, str(file)))
     if has_errors(findings):
         return LoadResult(None, sort_findings(findings))
-    merged, source, merge_findings = _merge(parts)
+    if len(parts) == 1 and isinstance(parts[0][0], dict):
+        merged, source, merge_findings = parts[0][0], parts[0][1], []
+    else:
+        merged, source, merge_findings = _merge(parts)
     findings.extend(merge_findings)
     if has_errors(findings):
         return LoadResult(None, sort_findings(findings))

@@ -7,16 +7,22 @@ duplicate keys (which PyYAML silently overwrites) become findings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml_rs
 
 from flowsight.errors import InputError
 from flowsight.findings import Finding
 
 PathKey = tuple[str | int, ...]
+
+#: libyaml's parser when PyYAML was built with it (much faster, same marks).
+Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 50 * 1024 * 1024
 
 
@@ -27,22 +33,53 @@ class Location:
     column: int
 
 
-@dataclass
 class SourceMap:
-    """Where each value (and each mapping key) of the loaded data was written."""
+    """Where each value (and each mapping key) of the loaded data was written.
 
-    values: dict[PathKey, Location] = field(default_factory=dict)
-    keys: dict[PathKey, Location] = field(default_factory=dict)
-    files: list[str] = field(default_factory=list)
+    Locating needs PyYAML's node tree, which costs several times the fast parse;
+    so a map can be lazy: it composes the document only when a finding first
+    asks where something is, and a clean workload never pays for it.
+    """
+
+    def __init__(
+        self,
+        values: dict[PathKey, Location] | None = None,
+        keys: dict[PathKey, Location] | None = None,
+        files: list[str] | None = None,
+        builder: Callable[[], tuple[dict[PathKey, Location], dict[PathKey, Location]]]
+        | None = None,
+    ) -> None:
+        self._values = values if values is not None else {}
+        self._keys = keys if keys is not None else {}
+        self.files = files if files is not None else []
+        self._builder = builder
+
+    def _ensure(self) -> None:
+        if self._builder is not None:
+            builder, self._builder = self._builder, None
+            values, keys = builder()
+            self._values.update(values)
+            self._keys.update(keys)
+
+    @property
+    def values(self) -> dict[PathKey, Location]:
+        self._ensure()
+        return self._values
+
+    @property
+    def keys(self) -> dict[PathKey, Location]:
+        self._ensure()
+        return self._keys
 
     def locate(self, path: PathKey, prefer_key: bool = False) -> Location | None:
         """The location of `path`, or of its nearest ancestor that has one."""
+        values, keys = self.values, self.keys
         probe = tuple(path)
         while True:
-            if prefer_key and probe in self.keys:
-                return self.keys[probe]
-            if probe in self.values:
-                return self.values[probe]
+            if prefer_key and probe in keys:
+                return keys[probe]
+            if probe in values:
+                return values[probe]
             if not probe:
                 return None
             probe = probe[:-1]
@@ -88,12 +125,26 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        return self.loader.construct_object(node, deep=True)
+        return self.scalar(node, path)
+
+    def scalar(self, node: yaml.Node, path: PathKey) -> Any:
+        """A scalar's value; one YAML cannot represent (such as 2026-13-45) is a finding."""
+        try:
+            return self.loader.construct_object(node, deep=True)
+        except (ValueError, TypeError, OverflowError) as error:
+            self._add(
+                node,
+                path,
+                "yaml.bad-value",
+                f"`{node.value}` cannot be read: {error}",
+                "quote the value if it is meant as text",
+            )
+            return node.value
 
     def _mapping(self, node: yaml.MappingNode, path: PathKey) -> dict[Any, Any]:
         result: dict[Any, Any] = {}
         for key_node, value_node in node.value:
-            key = self.loader.construct_object(key_node, deep=True)
+            key = self.scalar(key_node, path) if isinstance(key_node, yaml.ScalarNode) else None
             if not isinstance(key, str | int | float | bool) or key is None:
                 self._add(key_node, path, "yaml.key", "a key must be a plain name")
                 continue
@@ -141,6 +192,22 @@ def _syntax_finding(error: yaml.MarkedYAMLError, filename: str, text: str) -> Fi
     )
 
 
+def _reader_finding(error: yaml.reader.ReaderError, filename: str, text: str) -> Finding:
+    before = text[: error.position]
+    line = before.count("\n") + 1
+    column = error.position - (before.rfind("\n") + 1) + 1
+    return Finding(
+        "yaml.syntax",
+        "error",
+        f"YAML syntax error: control character U+{error.character:04X} is not allowed",
+        filename,
+        line,
+        column,
+        None,
+        "delete the invisible character (YAML allows only printable text)",
+    )
+
+
 def read_text(path: Path) -> str:
     """The file's text; unreadable, binary or non-UTF-8 input raises InputError."""
     name = str(path)
@@ -178,8 +245,68 @@ def read_text(path: Path) -> str:
 
 
 def parse_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[Finding]]:
-    """Parse one YAML document into plain data plus its source map and findings."""
-    loader = yaml.SafeLoader(text)
+    """Parse one YAML document into plain data, a (lazy) source map and findings.
+
+    The data comes from yaml_rs (a Rust YAML 1.2 parser that rejects duplicate
+    keys), the locations from PyYAML on demand; a document yaml_rs rejects is
+    re-read with PyYAML to locate and explain the problem.
+    """
+    try:
+        data = yaml_rs.loads(text)
+    except yaml_rs.YAMLDecodeError as error:
+        data, source, findings = locate_yaml(text, filename)
+        if not findings:
+            findings = [_rust_finding(error, filename)]
+        return None, source, findings
+    if data is None:
+        return None, SourceMap(files=[filename]), [_empty_finding(filename)]
+    return data, SourceMap(files=[filename], builder=lambda: _positions(text, filename)), []
+
+
+def _positions(text: str, filename: str) -> tuple[dict[PathKey, Location], dict[PathKey, Location]]:
+    source = locate_yaml(text, filename)[1]
+    return source.values, source.keys
+
+
+_RUST_POSITION = re.compile(r"line (\d+), column (\d+)")
+
+
+def _rust_finding(error: Exception, filename: str) -> Finding:
+    message = str(error).splitlines()
+    found = _RUST_POSITION.search(str(error))
+    line, column = (int(found.group(1)), int(found.group(2))) if found else (1, 1)
+    problem = message[-1].strip() if message else "invalid YAML"
+    return Finding(
+        "yaml.syntax",
+        "error",
+        f"YAML syntax error: {problem}",
+        filename,
+        line,
+        column,
+        None,
+        "check the indentation and the quoting around this place",
+    )
+
+
+def _empty_finding(filename: str) -> Finding:
+    return Finding(
+        "yaml.empty",
+        "error",
+        "the file is empty",
+        filename,
+        1,
+        1,
+        None,
+        "start from `flowsight init` or declare at least `workload: {name: ...}`",
+    )
+
+
+def locate_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[Finding]]:
+    """PyYAML's reading: slower, but every value and key comes with its position."""
+    try:
+        loader = Loader(text)
+    except yaml.reader.ReaderError as error:
+        return None, SourceMap(files=[filename]), [_reader_finding(error, filename, text)]
     try:
         try:
             node = loader.get_single_node()
@@ -189,17 +316,7 @@ def parse_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[Finding]]
             finding = Finding("yaml.syntax", "error", f"YAML error: {error}", filename, 1, 1)
             return None, SourceMap(files=[filename]), [finding]
         if node is None:
-            finding = Finding(
-                "yaml.empty",
-                "error",
-                "the file is empty",
-                filename,
-                1,
-                1,
-                None,
-                "start from `flowsight init` or declare at least `workload: {name: ...}`",
-            )
-            return None, SourceMap(files=[filename]), [finding]
+            return None, SourceMap(files=[filename]), [_empty_finding(filename)]
         builder = _Builder(loader, filename)
         try:
             data = builder.build(node, ())

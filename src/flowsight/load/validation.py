@@ -70,7 +70,9 @@ def _hint(kind: str, loc: PathKey, message: str) -> str | None:
     return None
 
 
-def _message(kind: str, loc: PathKey, raw: str) -> str:
+def _message(kind: str, loc: PathKey, raw: str, value: Any) -> str:
+    if kind == "string_pattern_mismatch" and "a-z0-9" in raw:
+        return f"`{value}` is not a valid id"
     if kind == "extra_forbidden":
         return f"unknown key `{loc[-1]}`"
     if kind == "missing":
@@ -93,7 +95,7 @@ def validation_findings(error: ValidationError, source: SourceMap) -> list[Findi
         where = source.locate(loc, prefer_key=kind == "extra_forbidden")
         if kind == "missing":
             where = source.locate(loc[:-1])
-        message = _message(kind, loc, item["msg"])
+        message = _message(kind, loc, item["msg"], item.get("input"))
         findings.append(
             Finding(
                 rule=f"model.{kind.replace('_', '-')}",
