@@ -22,5 +22,7 @@ def run_cli(*args: str) -> Result:
     """Run the public CLI in-process; a traceback would surface as result.exception."""
     result = CliRunner().invoke(cli, list(args), catch_exceptions=True)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
-        raise AssertionError(f"flowsight {' '.join(args)} raised {result.exception!r}\n{result.output}")
+        raise AssertionError(
+            f"flowsight {' '.join(args)} raised {result.exception!r}\n{result.output}"
+        )
     return result

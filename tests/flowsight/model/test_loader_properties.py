@@ -65,25 +65,33 @@ def _check(path: Path) -> None:
     assert result.loaded is not None or result.findings
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     target=st.sampled_from(ALL_PATHS),
     action=st.sampled_from(["replace", "delete", "add-key"]),
     value=junk,
 )
-def test_structural_mutations_only_give_findings(tmp_path: Path, target: tuple[Any, ...], action: str, value: Any) -> None:
+def test_structural_mutations_only_give_findings(
+    tmp_path: Path, target: tuple[Any, ...], action: str, value: Any
+) -> None:
     path = tmp_path / "workload.yaml"
     path.write_text(yaml.safe_dump(_mutate(EXAMPLE_DATA, target, action, value)), encoding="utf-8")
     _check(path)
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     position=st.integers(min_value=0, max_value=len(EXAMPLE_TEXT) - 1),
     length=st.integers(min_value=0, max_value=40),
     insert=st.text(alphabet=st.characters(codec="utf-8"), max_size=10),
 )
-def test_text_mutations_only_give_findings(tmp_path: Path, position: int, length: int, insert: str) -> None:
+def test_text_mutations_only_give_findings(
+    tmp_path: Path, position: int, length: int, insert: str
+) -> None:
     path = tmp_path / "workload.yaml"
     text = EXAMPLE_TEXT[:position] + insert + EXAMPLE_TEXT[position + length :]
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
