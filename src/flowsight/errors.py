@@ -74,3 +74,12 @@ class ExportError(FlowsightError):
 
 class TargetRefused(FlowsightError):
     """A load or probe target is not on loopback and --allow-remote was not given."""
+
+
+class MalformedTelemetry(TelemetryError):
+    """An OTLP payload breaks the protocol; `where` names the offending field or line."""
+
+    def __init__(self, message: str, where: str | None = None, hint: str | None = None) -> None:
+        super().__init__(f"{where}: {message}" if where else message, hint)
+        self.reason = message
+        self.where = where

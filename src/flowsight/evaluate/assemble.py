@@ -1,0 +1,234 @@
+"""One FlowResult from the engine's aggregates and the flow's plan."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from flowsight.evaluate.budgets import alert_state
+from flowsight.evaluate.latency import STANDARD_PERCENTILES, Histogram, merge, percentiles
+from flowsight.evaluate.measure import (
+    MinuteRows,
+    burn_rates,
+    flow_budget,
+    gaps,
+    minutes_of,
+    tally,
+)
+from flowsight.evaluate.plan import FlowPlan, at_minute, range_minutes
+from flowsight.evaluate.results import (
+    Contact,
+    FlowResult,
+    Gap,
+    LatencyResult,
+    Security,
+    SeriesPoint,
+    StepResult,
+)
+from flowsight.evaluate.signals import signals
+from flowsight.evaluate.verdicts import verdict
+from flowsight.model import Workload
+
+MAX_GAPS_LISTED = 100
+
+
+@dataclass
+class FlowData:
+    """The aggregates of one flow, indexed."""
+
+    minutes: MinuteRows = field(default_factory=dict)
+    steps: list[tuple[object, ...]] = field(default_factory=list)
+    histograms: dict[str | None, Histogram] = field(default_factory=dict)
+    series: dict[int, Histogram] = field(default_factory=lambda: defaultdict(dict))
+    signal_row: tuple[object, ...] | None = None
+
+
+def _latency(plan: FlowPlan, total: int, unders: list[int], hist: Histogram) -> list[LatencyResult]:
+    performance = plan.flow.targets.performance
+    results = []
+    for slot, target in enumerate(performance.latency if performance else []):
+        share = unders[slot] / total if total and slot < len(unders) else None
+        results.append(
+            LatencyResult(
+                target.percentile,
+                target.threshold.total_seconds() * 1000,
+                percentiles(hist, [target.percentile])[f"p{target.percentile:g}"],
+                None if share is None else round(share, 6),
+                None if share is None else share >= target.percentile / 100,
+            )
+        )
+    return results
+
+
+def _wanted(plan: FlowPlan) -> list[float]:
+    performance = plan.flow.targets.performance
+    extra = [t.percentile for t in performance.latency] if performance else []
+    return sorted({*STANDARD_PERCENTILES, *extra})
+
+
+def _steps(plan: FlowPlan, data: FlowData, bad_clients: bool) -> list[StepResult]:
+    results = []
+    for row in sorted(data.steps, key=lambda r: str(r[1] or "")):
+        step, total, ok, client = row[1], int(row[2]), int(row[3]), int(row[4])  # type: ignore[call-overload]
+        good = ok if bad_clients else ok + client
+        hist = data.histograms.get(step, {})  # type: ignore[call-overload]
+        unders = [int(v) for v in row[7:]]  # type: ignore[call-overload]
+        results.append(
+            StepResult(
+                None if step is None else str(step),
+                total,
+                good,
+                total - good,
+                round(100 * good / total, 6) if total else None,
+                percentiles(hist, _wanted(plan)),
+                _latency(plan, total, unders, hist),
+            )
+        )
+    return results
+
+
+def _series(
+    plan: FlowPlan, data: FlowData, resolution: int, allowed: float | None, bad_clients: bool
+) -> list[SeriesPoint]:
+    points: dict[int, list[int]] = {}
+    for minute, (total, ok, client, _) in sorted(data.minutes.items()):
+        if plan.start_minute <= minute < plan.end_minute:
+            counts = points.setdefault(minute // resolution, [0, 0])
+            counts[0] += total
+            counts[1] += ok if bad_clients else ok + client
+    series, spent = [], 0
+    for point in sorted(points):
+        total, good = points[point]
+        spent += total - good
+        remaining = None if not allowed else round((allowed - spent) / allowed, 6)
+        series.append(
+            SeriesPoint(
+                at_minute(point * resolution),
+                total,
+                good,
+                total - good,
+                round(100 * good / total, 6) if total else None,
+                percentiles(data.series.get(point, {}), (50.0, 95.0, 99.0)),
+                remaining,
+            )
+        )
+    return series
+
+
+def _security(plan: FlowPlan, data: FlowData) -> Security | None:
+    security = plan.flow.targets.security
+    if not security or not security.authentication:
+        return None
+    ok = sum(int(r[3]) for r in data.steps)  # type: ignore[call-overload]
+    unauthenticated = sum(int(r[6]) for r in data.steps)  # type: ignore[call-overload]
+    share = round(unauthenticated / ok, 6) if ok else None
+    return Security(True, ok, unauthenticated, share, unauthenticated > 0)
+
+
+def _escalation(workload: Workload, plan: FlowPlan) -> list[Contact]:
+    contacts = []
+    for party_id in plan.flow.escalation_path:
+        party = workload.party(party_id)
+        contacts.append(
+            Contact(
+                party_id,
+                party.name if party else None,
+                party.contact if party else None,
+                bool(party and party.on_call),
+            )
+        )
+    return contacts
+
+
+def assemble(workload: Workload, plan: FlowPlan, data: FlowData, resolution: int) -> FlowResult:
+    flow, target = plan.flow, plan.flow.targets.reliability
+    window = (plan.start_minute, plan.end_minute)
+    counted = [
+        (max(lo, window[0]), min(hi, window[1]))
+        for lo, hi in plan.counted
+        if hi > window[0] and lo < window[1]
+    ]
+    late = minutes_of(plan.late)
+    bad_clients = bool(target and target.client_errors_are_bad)
+    rows = {m: r for m, r in data.minutes.items() if window[0] <= m < window[1]}
+    requests = sum(r[0] for r in rows.values())
+    good = sum(r[1] + (0 if bad_clients else r[2]) for r in rows.values())
+    result = tally(data.minutes, late, target, *window)
+    budget = flow_budget(result, target.availability) if target else None
+    burns = burn_rates(data.minutes, late, target, window[1]) if target else {}
+    alert = alert_state(burns, target.window_days) if target else None
+    all_hist: Histogram = {}
+    for hist in data.histograms.values():
+        merge(all_hist, hist.items())
+    unders = [
+        sum(int(r[7 + i]) for r in data.steps)
+        for i in range(len(flow.targets.performance.latency) if flow.targets.performance else 0)
+    ]  # type: ignore[call-overload]
+    latency = _latency(plan, requests, unders, all_hist)
+    gap_runs = gaps(counted, rows) if flow.criticality == "high" else []
+    counted_minutes = range_minutes(counted)
+    performance = flow.targets.performance
+    security = _security(plan, data)
+    signal_list = signals(plan, data.signal_row)
+    availability = None
+    if result.valid:
+        availability = round(100 * result.good / result.valid, 6)
+    slices = None
+    if target and target.budgeting == "timeslices":
+        slices = {
+            "valid": result.valid,
+            "good": result.good,
+            "bad": result.bad,
+            "minutes": result.unit_minutes,
+        }
+    from flowsight.evaluate.results import Throughput
+
+    flow_result = FlowResult(
+        flow=flow.id,
+        name=flow.name,
+        criticality=flow.criticality,
+        verdict="no_data",
+        reasons=[],
+        start=plan.start,
+        end=plan.end,
+        schedule=workload.flow_schedule(flow).id,
+        objective=target.availability if target else None,
+        budgeting=target.budgeting if target else None,
+        availability=availability,
+        requests=requests,
+        good=good,
+        bad=requests - good,
+        client_errors=sum(r[2] for r in rows.values()),
+        slices=slices,
+        budget=budget,
+        burn_rates=burns,
+        alert=alert,
+        latency=latency,
+        percentiles_ms=percentiles(all_hist, _wanted(plan)),
+        throughput=Throughput(
+            requests,
+            counted_minutes,
+            round(requests / counted_minutes, 4) if counted_minutes else None,
+            max((r[0] for r in rows.values()), default=0),
+            performance.throughput_per_minute if performance else None,
+        ),
+        steps=_steps(plan, data, bad_clients),
+        maintenance=plan.findings,
+        monitoring_gaps=[
+            Gap(at_minute(lo), at_minute(hi), hi - lo) for lo, hi in gap_runs[:MAX_GAPS_LISTED]
+        ],
+        monitoring_gap_minutes=sum(hi - lo for lo, hi in gap_runs),
+        security=security,
+        signals=signal_list,
+        escalation_path=_escalation(workload, plan),
+        series_resolution="minute" if resolution == 1 else "hour",
+        series=_series(
+            plan,
+            data,
+            resolution,
+            budget.allowed if budget and budget.unit == "requests" else None,
+            bad_clients,
+        ),
+    )
+    flow_result.verdict, flow_result.reasons = verdict(flow_result)
+    return flow_result

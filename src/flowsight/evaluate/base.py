@@ -1,0 +1,81 @@
+"""What every evaluation backend computes, and the plan it computes it from.
+
+A backend turns spans into a handful of small aggregates (per flow and minute,
+per flow and step, latency histograms, unmatched traffic, signals) inside its
+engine; everything after that (calendars, budgets, verdicts) is shared Python
+working on at most minutes x flows rows. So DuckDB and ClickHouse can only
+differ in SQL spelling, and the tests hold them to the same numbers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Protocol
+
+#: Latency histogram resolution: buckets per doubling (relative width 2^(1/16) - 1 = 4.4 %).
+BUCKETS_PER_DOUBLING = 16
+NS_PER_MINUTE = 60_000_000_000
+
+
+@dataclass(frozen=True)
+class RouteRule:
+    flow: str
+    step: str | None
+    service: str | None
+    method: str | None
+    pattern: str
+
+
+@dataclass(frozen=True)
+class AttributeRule:
+    flow: str
+    attribute: str
+    value: str
+    step_attribute: str | None
+
+
+@dataclass
+class QueryPlan:
+    """Everything the SQL needs, already resolved from the workload and the calendar."""
+
+    start_ns: int
+    end_ns: int
+    attribute_rules: list[AttributeRule]
+    route_rules: list[RouteRule]
+    #: flow -> counted minute ranges [lo, hi) since the epoch; w = 1 inside the flow's
+    #: window, 0 in the look-back the burn rates need before it.
+    counted: dict[str, list[tuple[int, int, int]]]
+    #: flow -> latency thresholds in microseconds (slot order = the target's order).
+    thresholds_us: dict[str, list[int]]
+    #: minutes per series point (1 or 60).
+    series_minutes: int = 60
+    #: earliest start of any flow's window (the scan reaches further back for burn rates).
+    window_start_ns: int = 0
+
+
+@dataclass
+class Aggregates:
+    """Rows every backend returns; plain tuples so both engines fill them alike."""
+
+    #: (flow, minute, total, ok, client_errors, bad)
+    minutes: list[tuple[str, int, int, int, int, int]] = field(default_factory=list)
+    #: (flow, step, total, ok, client_errors, bad, unauthenticated_2xx, under_0, under_1, ...)
+    steps: list[tuple[object, ...]] = field(default_factory=list)
+    #: (flow, step, bucket, count)
+    histogram: list[tuple[str, str | None, int, int]] = field(default_factory=list)
+    #: (flow, point, bucket, count), point = minute // series_minutes
+    series_histogram: list[tuple[str, int, int, int]] = field(default_factory=list)
+    #: (service, method, route, count) of entry spans no flow claimed
+    unmatched: list[tuple[str | None, str | None, str | None, int]] = field(default_factory=list)
+    #: (flow, spans, last_ns, heartbeats, last_heartbeat_ns, synthetic) over the whole scan
+    signals: list[tuple[str, int, int, int, int | None, int]] = field(default_factory=list)
+
+
+class Backend(Protocol):
+    """A place spans live: the flowsight store (DuckDB) or an `otel_traces` table (ClickHouse)."""
+
+    name: str
+
+    def aggregate(self, plan: QueryPlan) -> Aggregates:
+        """Run the plan's queries in the engine and return their rows."""
+        ...

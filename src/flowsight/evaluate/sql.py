@@ -1,0 +1,179 @@
+"""SQL shared by the backends, parameterised by a small dialect.
+
+Attribution (explicit attribute first, then service + method + route patterns
+in the order the flows are declared) and outcome classification are written
+once here, so both engines attribute every span identically.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from flowsight.evaluate.base import BUCKETS_PER_DOUBLING, NS_PER_MINUTE, QueryPlan, RouteRule
+
+
+@dataclass(frozen=True)
+class Dialect:
+    regex: str  # function(text, pattern) -> bool
+    int_div: str  # a template with {a} and {b}
+    expand_ranges: str  # a template with {values}; yields (flow, minute)
+    values_row: str  # a template with {flow}, {lo}, {hi}, {w}
+    backslash_escapes: bool  # string literals treat backslash as an escape (ClickHouse)
+
+    def quote(self, text: str) -> str:
+        if self.backslash_escapes:
+            text = text.replace("\\", "\\\\")
+        return "'" + text.replace("'", "''") + "'"
+
+
+def glob_regex(pattern: str) -> str:
+    """Route glob -> anchored RE2: `*` any run, `?` one char, `{id}` one path segment."""
+    out = []
+    for token in re.split(r"(\*|\?|\{[^/}]*\})", pattern):
+        if token == "*":
+            out.append(".*")
+        elif token == "?":
+            out.append(".")
+        elif token.startswith("{") and token.endswith("}"):
+            out.append(r"(\{[^/}]*\}|[^/]+)")
+        elif token:
+            out.append(re.escape(token))
+    return "^" + "".join(out) + "$"
+
+
+def _attr(name: str, dialect: Dialect) -> str:
+    return f"nullif(attributes[{dialect.quote(name)}], '')"
+
+
+def _route_condition(rule: RouteRule, dialect: Dialect) -> str:
+    parts = []
+    if rule.service:
+        parts.append(f"service = {dialect.quote(rule.service)}")
+    if rule.method and rule.method != "*":
+        parts.append(f"http_method = {dialect.quote(rule.method)}")
+    if re.search(r"[*?{]", rule.pattern):
+        parts.append(f"{dialect.regex}(route, {dialect.quote(glob_regex(rule.pattern))})")
+    else:
+        parts.append(f"route = {dialect.quote(rule.pattern)}")
+    return " AND ".join(parts)
+
+
+def flow_case(plan: QueryPlan, dialect: Dialect) -> str:
+    whens = [
+        f"WHEN {_attr(rule.attribute, dialect)} = {dialect.quote(rule.value)} THEN {dialect.quote(rule.flow)}"
+        for rule in plan.attribute_rules
+    ]
+    whens += [
+        f"WHEN {_route_condition(rule, dialect)} THEN {dialect.quote(rule.flow)}"
+        for rule in plan.route_rules
+    ]
+    return f"CASE {' '.join(whens)} ELSE NULL END" if whens else "CAST(NULL AS VARCHAR)"
+
+
+def step_case(plan: QueryPlan, dialect: Dialect) -> str:
+    """Step = the step attribute when set, else the first route rule of that flow matching."""
+    whens = []
+    flows = dict.fromkeys(r.flow for r in [*plan.attribute_rules, *plan.route_rules])
+    for flow in flows:
+        options = [
+            _attr(r.step_attribute, dialect)
+            for r in plan.attribute_rules
+            if r.flow == flow and r.step_attribute
+        ]
+        routes = [
+            f"WHEN {_route_condition(r, dialect)} THEN {dialect.quote(r.step)}"
+            for r in plan.route_rules
+            if r.flow == flow and r.step
+        ]
+        if routes:
+            options.append(f"CASE {' '.join(routes)} ELSE NULL END")
+        if options:
+            options.append("NULL")
+            whens.append(f"WHEN flow = {dialect.quote(flow)} THEN coalesce({', '.join(options)})")
+    return f"CASE {' '.join(whens)} ELSE NULL END" if whens else "CAST(NULL AS VARCHAR)"
+
+
+def entry_spans(plan: QueryPlan, source: str, dialect: Dialect) -> str:
+    """Entry spans of the scan range with flow, step, minute, outcome and latency bucket."""
+    minute = dialect.int_div.format(a="start_ns", b=NS_PER_MINUTE)
+    dur_us = dialect.int_div.format(a="duration_ns", b=1000)
+    attributed = (
+        f"SELECT {flow_case(plan, dialect)} AS flow, * FROM ("
+        "SELECT *, coalesce(http_route, url_path) AS route "
+        f"FROM {source} WHERE (kind IN (2, 5) OR parent_span_id = '') "
+        f"AND start_ns >= {plan.start_ns} AND start_ns < {plan.end_ns}) AS scoped"
+    )
+    return (
+        f"SELECT flow, {step_case(plan, dialect)} AS step, "
+        f"CAST({minute} AS BIGINT) AS minute, "
+        "CAST(CASE WHEN status = 2 OR http_status >= 500 THEN 2 "
+        "WHEN http_status >= 400 THEN 1 ELSE 0 END AS INTEGER) AS outcome, "
+        f"CAST({dur_us} AS BIGINT) AS dur_us, "
+        f"CAST(floor(log2(greatest({dur_us}, 1)) * {BUCKETS_PER_DOUBLING}) AS INTEGER) AS bucket, "
+        "CAST(CASE WHEN enduser IS NULL THEN 0 ELSE 1 END AS INTEGER) AS authed, "
+        "CAST(CASE WHEN synthetic IS NULL THEN 0 ELSE 1 END AS INTEGER) AS synth, "
+        "name, service, http_method, route, start_ns "
+        f"FROM ({attributed}) AS attributed"
+    )
+
+
+def counted_minutes(plan: QueryPlan, dialect: Dialect) -> str:
+    rows = [
+        dialect.values_row.format(flow=dialect.quote(flow), lo=lo, hi=hi, w=w)
+        for flow, ranges in plan.counted.items()
+        for lo, hi, w in ranges
+        if hi > lo
+    ]
+    if not rows:
+        rows = [dialect.values_row.format(flow="''", lo=0, hi=0, w=0)]
+    return dialect.expand_ranges.format(values=", ".join(rows))
+
+
+def _flag(condition: str) -> str:
+    return f"sum(CASE WHEN {condition} THEN 1 ELSE 0 END)"
+
+
+def queries(plan: QueryPlan, entry: str, counted: str, dialect: Dialect) -> dict[str, str]:
+    """The aggregate queries over relations `entry` (entry spans) and `counted` (flow, minute)."""
+    joined = f"{entry} AS e INNER JOIN {counted} AS c ON e.flow = c.flow AND e.minute = c.minute"
+    windowed = f"{joined} WHERE c.w = 1"
+    slots = max((len(t) for t in plan.thresholds_us.values()), default=0)
+    unders = []
+    for slot in range(slots):
+        limits = " ".join(
+            f"WHEN {dialect.quote(flow)} THEN {limits[slot]}"
+            for flow, limits in plan.thresholds_us.items()
+            if len(limits) > slot
+        )
+        unders.append(f", {_flag(f'e.dur_us <= (CASE e.flow {limits} ELSE -1 END)')}")
+    counts = (
+        f"count(*), {_flag('e.outcome = 0')}, {_flag('e.outcome = 1')}, {_flag('e.outcome = 2')}"
+    )
+    point = dialect.int_div.format(a="e.minute", b=plan.series_minutes)
+    heartbeat = "name = 'heartbeat' OR step = 'heartbeat'"
+    return {
+        "minutes": f"SELECT e.flow, e.minute, {counts} FROM {joined} GROUP BY e.flow, e.minute",
+        "steps": (
+            f"SELECT e.flow, e.step, {counts}, {_flag('e.outcome = 0 AND e.authed = 0')}"
+            f"{''.join(unders)} FROM {windowed} GROUP BY e.flow, e.step"
+        ),
+        "histogram": (
+            f"SELECT e.flow, e.step, e.bucket, count(*) FROM {windowed} "
+            "GROUP BY e.flow, e.step, e.bucket"
+        ),
+        "series_histogram": (
+            f"SELECT e.flow, CAST({point} AS BIGINT) AS p, e.bucket, count(*) FROM {windowed} "
+            "GROUP BY e.flow, p, e.bucket"
+        ),
+        "unmatched": (
+            f"SELECT service, http_method, route, count(*) AS n FROM {entry} "
+            f"WHERE flow IS NULL AND start_ns >= {plan.window_start_ns} "
+            "GROUP BY service, http_method, route ORDER BY n DESC, route"
+        ),
+        "signals": (
+            f"SELECT flow, count(*), max(start_ns), "
+            f"{_flag(heartbeat)}, max(CASE WHEN {heartbeat} THEN start_ns ELSE NULL END), "
+            f"sum(synth) FROM {entry} WHERE flow IS NOT NULL GROUP BY flow"
+        ),
+    }
