@@ -91,8 +91,9 @@ def escalation_scope(ctx: RuleContext) -> Iterator[Finding]:
     "ownership",
     "warning",
     "Parties on the escalation path of an extended-hours or 24/7 flow are on call.",
-    "A flow whose objective counts evenings, weekends or nights needs its escalation path "
-    "reachable then; a party that works office hours cannot answer for those hours.",
+    "A flow whose objective counts evenings, weekends or nights (a schedule open more than "
+    "50 hours a week) needs its escalation path reachable then; a party that works office "
+    "hours cannot answer for those hours.",
 )
 def on_call(ctx: RuleContext) -> Iterator[Finding]:
     for flow, base in flows(ctx.workload):
