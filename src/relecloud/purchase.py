@@ -1,10 +1,10 @@
 """Checkout on behalf of a customer: hold seats, pre-authorize, capture, issue tickets.
 
-Race-free on SQLite and PostgreSQL: seats are claimed with one conditional
-``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) AND <still free>`` and
-the claim must cover every requested seat, or the transaction rolls back. SQLite
-serializes writers (``BEGIN IMMEDIATE``); PostgreSQL skips rows other checkouts lock
-and re-checks the "still free" condition on rows it waited for.
+Race-free on SQLite and PostgreSQL: free seats are picked with
+``SELECT ... FOR UPDATE SKIP LOCKED`` (PostgreSQL locks them until commit and skips
+rows other checkouts are taking; SQLite writers are serialized by ``BEGIN IMMEDIATE``),
+then held with a conditional ``UPDATE ... WHERE id IN (...) AND <still free>``. The hold
+must cover every requested seat, or the whole transaction rolls back.
 """
 
 from __future__ import annotations
@@ -70,17 +70,22 @@ def _result(session: Session, checkout: Checkout) -> CheckoutOut:
 
 
 def _claim(session: Session, checkout_id: str, concert_id: int, count: int, ttl_s: int) -> int:
+    """Hold ``count`` free seats for this checkout; returns how many were held."""
     now = datetime.now(UTC)
-    free = (
+    # PostgreSQL: lock the picked rows (skipping rows other checkouts hold locked) until
+    # commit. SQLite: the transaction already holds the database write lock.
+    ids = session.scalars(
         select(TicketNumber.id)
         .where(TicketNumber.concert_id == concert_id, _free_ticket_clause(now))
         .order_by(TicketNumber.id)
         .limit(count)
         .with_for_update(skip_locked=True)
-    )
+    ).all()
+    if len(ids) < count:
+        return len(ids)
     stmt = (
         update(TicketNumber)
-        .where(TicketNumber.id.in_(free), _free_ticket_clause(now))
+        .where(TicketNumber.id.in_(ids), _free_ticket_clause(now))
         .values(hold_id=checkout_id, held_until=now + timedelta(seconds=ttl_s))
         .execution_options(synchronize_session=False)
     )

@@ -10,6 +10,7 @@ import subprocess
 import tempfile
 import time
 from collections.abc import Callable, Iterator
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -39,17 +40,18 @@ def spans() -> InMemorySpanExporter:
     return _EXPORTER
 
 
-def build(
-    url: str, *, concerts: int = 12, tickets: int = 10, **overrides: Any
-) -> Services:
+def build(url: str, *, concerts: int = 12, tickets: int = 10, **overrides: Any) -> Services:
     settings = Settings(
         database_url=url, heartbeat_s=0, retry_base_ms=1, breaker_open_s=0.5, **overrides
     )
     services = Services.build(settings)
     services.db.migrate()
     seed(
-        services.db, concerts=concerts, tickets_per_concert=tickets,
-        admin_password=DEV_ADMIN_PASSWORD, employee_password=DEV_EMPLOYEE_PASSWORD,
+        services.db,
+        concerts=concerts,
+        tickets_per_concert=tickets,
+        admin_password=DEV_ADMIN_PASSWORD,
+        employee_password=DEV_EMPLOYEE_PASSWORD,
     )
     return services
 
@@ -97,16 +99,32 @@ class App:
         self.services = services
         self.app = create_app(services.settings, services)
         self.anon = TestClient(self.app)
-        self.employee = TestClient(self.app)
-        self.admin = TestClient(self.app)
-        login(self.employee, "alice", DEV_EMPLOYEE_PASSWORD)
-        login(self.admin, "admin", DEV_ADMIN_PASSWORD)
-        self.employee_api = bearer(self.anon, "alice", DEV_EMPLOYEE_PASSWORD)
-        self.admin_api = bearer(self.anon, "admin", DEV_ADMIN_PASSWORD)
+
+    @cached_property
+    def employee(self) -> TestClient:
+        client = TestClient(self.app)
+        login(client, "alice", DEV_EMPLOYEE_PASSWORD)
+        return client
+
+    @cached_property
+    def admin(self) -> TestClient:
+        client = TestClient(self.app)
+        login(client, "admin", DEV_ADMIN_PASSWORD)
+        return client
+
+    @cached_property
+    def employee_api(self) -> dict[str, str]:
+        return bearer(self.anon, "alice", DEV_EMPLOYEE_PASSWORD)
+
+    @cached_property
+    def admin_api(self) -> dict[str, str]:
+        return bearer(self.anon, "admin", DEV_ADMIN_PASSWORD)
 
     def close(self) -> None:
-        for client in (self.anon, self.employee, self.admin):
-            client.close()
+        self.anon.close()
+        for name in ("employee", "admin"):
+            if name in self.__dict__:
+                self.__dict__[name].close()
 
 
 @pytest.fixture(scope="module")
@@ -141,7 +159,9 @@ def postgres_url() -> Iterator[str]:
     """A throw-away PostgreSQL cluster on loopback, run as the postgres user."""
     initdb = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"))
     if not initdb:
-        pytest.fail("PostgreSQL binaries are missing: run `make system-deps` (scripts/system-deps.sh)")
+        pytest.fail(
+            "PostgreSQL binaries are missing: run `make system-deps` (scripts/system-deps.sh)"
+        )
     bindir = Path(initdb[-1]).parent
     root = Path(tempfile.mkdtemp(prefix="relecloud-pg-"))
     shutil.chown(root, "postgres", "postgres")
@@ -149,16 +169,40 @@ def postgres_url() -> Iterator[str]:
     data = root / "data"
     as_pg = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     subprocess.run(
-        [*as_pg, str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust",
-         "-E", "UTF8", "--no-sync"],
-        check=True, capture_output=True,
+        [
+            *as_pg,
+            str(bindir / "initdb"),
+            "-D",
+            str(data),
+            "-U",
+            "postgres",
+            "--auth=trust",
+            "-E",
+            "UTF8",
+            "--no-sync",
+        ],
+        check=True,
+        capture_output=True,
     )
     port = free_port()
-    options = f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    options = (
+        f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200"
+    )
     subprocess.run(
-        [*as_pg, str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(root / "log"),
-         "-w", "start"],
-        check=True, capture_output=True,
+        [
+            *as_pg,
+            str(bindir / "pg_ctl"),
+            "-D",
+            str(data),
+            "-o",
+            options,
+            "-l",
+            str(root / "log"),
+            "-w",
+            "start",
+        ],
+        check=True,
+        capture_output=True,
     )
     try:
         _wait_port(port)
@@ -180,7 +224,8 @@ def redis_url() -> Iterator[str]:
     port = free_port()
     proc = subprocess.Popen(
         [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     try:
         _wait_port(port)
@@ -188,3 +233,17 @@ def redis_url() -> Iterator[str]:
     finally:
         proc.terminate()
         proc.wait(10)
+
+
+@pytest.fixture
+def pg_database(postgres_url: str) -> str:
+    """A fresh, empty database in the session's PostgreSQL server."""
+    import uuid
+
+    import psycopg
+
+    name = "relecloud_" + uuid.uuid4().hex[:12]
+    plain = postgres_url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return postgres_url.rsplit("/", 1)[0] + "/" + name

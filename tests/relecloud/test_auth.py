@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from conftest import App, csrf, login
 from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from conftest import App, csrf, login
 from relecloud.config import DEV_EMPLOYEE_PASSWORD
 from relecloud.models import User
 from relecloud.security import hash_password, verify_password
@@ -70,7 +70,8 @@ def test_forms_without_the_csrf_token_are_rejected(shared_app: App) -> None:
     other = TestClient(shared_app.app)
     foreign = csrf(other, "/login")
     response = client.post(
-        "/cart/add", data={"concert_id": "1", "count": "1", "csrf_token": foreign},
+        "/cart/add",
+        data={"concert_id": "1", "count": "1", "csrf_token": foreign},
         follow_redirects=False,
     )
     assert response.status_code == 403
@@ -94,10 +95,14 @@ def test_login_is_throttled_after_repeated_failures(fresh_app: App) -> None:
         "/login", data={"username": "bob", "password": DEV_EMPLOYEE_PASSWORD, "csrf_token": token}
     )
     assert locked.status_code == 429
-    api = client.post("/api/auth/token", json={"username": "BOB", "password": DEV_EMPLOYEE_PASSWORD})
+    api = client.post(
+        "/api/auth/token", json={"username": "BOB", "password": DEV_EMPLOYEE_PASSWORD}
+    )
     assert api.status_code == 429
     # Other accounts are unaffected.
-    ok = client.post("/api/auth/token", json={"username": "alice", "password": DEV_EMPLOYEE_PASSWORD})
+    ok = client.post(
+        "/api/auth/token", json={"username": "alice", "password": DEV_EMPLOYEE_PASSWORD}
+    )
     assert ok.status_code == 200
 
 
@@ -116,8 +121,12 @@ def test_sign_in_redirect_stays_on_site(shared_app: App) -> None:
     token = csrf(client, "/login")
     response = client.post(
         "/login",
-        data={"username": "alice", "password": DEV_EMPLOYEE_PASSWORD, "csrf_token": token,
-              "next": "//evil.example/steal"},
+        data={
+            "username": "alice",
+            "password": DEV_EMPLOYEE_PASSWORD,
+            "csrf_token": token,
+            "next": "//evil.example/steal",
+        },
         follow_redirects=False,
     )
     assert response.headers["location"] == "/concerts"

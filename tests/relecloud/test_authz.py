@@ -6,22 +6,32 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from conftest import App, bearer, csrf, login
 from fastapi.testclient import TestClient
 from starlette.routing import Route
 
-from conftest import App, bearer, csrf, login
 from relecloud.config import DEV_EMPLOYEE_PASSWORD
 
 FUTURE = "2031-05-01T20:00:00Z"
 CONCERT = {
-    "title": "Matrix Night", "artist": "Test Band", "genre": "Rock", "location": "Hall",
-    "price": 42, "start_time": FUTURE, "is_visible": False, "ticket_count": 5,
+    "title": "Matrix Night",
+    "artist": "Test Band",
+    "genre": "Rock",
+    "location": "Hall",
+    "price": 42,
+    "start_time": FUTURE,
+    "is_visible": False,
+    "ticket_count": 5,
 }
 FORM_CONCERT = {**CONCERT, "start_time": "2031-05-01T20:00", "is_visible": ""}
 CHECKOUT = {
     "customer": {"name": "Pat", "email": "pat@example.com", "phone": "555-0100"},
-    "payment": {"name_on_card": "Pat", "card_number": "4111111111111111",
-                "security_code": "123", "expiration": "1239"},
+    "payment": {
+        "name_on_card": "Pat",
+        "card_number": "4111111111111111",
+        "security_code": "123",
+        "expiration": "1239",
+    },
     "items": {"1": 1},
 }
 
@@ -92,7 +102,8 @@ def test_matrix_covers_every_route(shared_app: App) -> None:
 @pytest.fixture(scope="module")
 def ids(shared_app: App) -> Iterator[dict[str, Any]]:
     sold = shared_app.anon.post(
-        "/api/checkout", json=CHECKOUT,
+        "/api/checkout",
+        json=CHECKOUT,
         headers={**shared_app.employee_api, "Idempotency-Key": "matrix-seed"},
     )
     assert sold.status_code == 201, sold.text
@@ -123,8 +134,12 @@ def _body(kind: str, role: str, client: TestClient, counter: int) -> dict[str, A
             "form:concert": FORM_CONCERT,
             "form:cart": {"concert_id": "1", "count": "1"},
             "form:role": {"role": "Employee"},
-            "form:fault": {"kind": "latency", "flow": "collect-telemetry", "ms": "1",
-                           "duration_s": "1"},
+            "form:fault": {
+                "kind": "latency",
+                "flow": "collect-telemetry",
+                "ms": "1",
+                "duration_s": "1",
+            },
         }.get(kind, {})
         return {"data": {**extra, "csrf_token": token}}
     return {}
@@ -141,10 +156,18 @@ def _classify(response: Any, api: bool) -> str:
     return "ok"
 
 
-@pytest.mark.parametrize(("method", "path", "kind", "anonymous", "employee", "administrator"), MATRIX)
+@pytest.mark.parametrize(
+    ("method", "path", "kind", "anonymous", "employee", "administrator"), MATRIX
+)
 def test_authorization_matrix(
-    shared_app: App, ids: dict[str, Any], method: str, path: str, kind: str,
-    anonymous: str, employee: str, administrator: str,
+    shared_app: App,
+    ids: dict[str, Any],
+    method: str,
+    path: str,
+    kind: str,
+    anonymous: str,
+    employee: str,
+    administrator: str,
 ) -> None:
     api = path.startswith("/api/")
     clients = {
@@ -155,13 +178,18 @@ def test_authorization_matrix(
     expected = {"anonymous": anonymous, "employee": employee, "administrator": administrator}
     hidden = _hidden_concert(shared_app) if "{hidden}" in path else None
     for n, (role, (client, headers)) in enumerate(clients.items()):
-        url = path.format(visible=ids["visible"], hidden=hidden, ticket=ids["ticket"], bob=ids["bob"])
+        url = path.format(
+            visible=ids["visible"], hidden=hidden, ticket=ids["ticket"], bob=ids["bob"]
+        )
         extra_headers = dict(headers)
         if path == "/api/checkout":
             extra_headers["Idempotency-Key"] = f"matrix-{role}"
         request_client = shared_app.anon if api else client
         response = request_client.request(
-            method, url, headers=extra_headers, follow_redirects=False,
+            method,
+            url,
+            headers=extra_headers,
+            follow_redirects=False,
             **_body(kind, role, client, n),
         )
         assert _classify(response, api) == expected[role], (role, response.status_code)
@@ -178,14 +206,16 @@ def test_role_change_takes_effect_immediately(fresh_app: App) -> None:
     bob_id = users.split('action="/admin/users/')[3].split("/", 1)[0]
     token = csrf(fresh_app.admin, "/admin/users")
     promoted = fresh_app.admin.post(
-        f"/admin/users/{bob_id}/role", data={"role": "Administrator", "csrf_token": token},
+        f"/admin/users/{bob_id}/role",
+        data={"role": "Administrator", "csrf_token": token},
         follow_redirects=False,
     )
     assert promoted.status_code == 303
     assert bob.get("/admin/users").status_code == 200
     assert fresh_app.anon.post("/api/concerts", json=CONCERT, headers=bob_api).status_code == 201
     demoted = fresh_app.admin.post(
-        f"/admin/users/{bob_id}/role", data={"role": "Employee", "csrf_token": token},
+        f"/admin/users/{bob_id}/role",
+        data={"role": "Employee", "csrf_token": token},
         follow_redirects=False,
     )
     assert demoted.status_code == 303
