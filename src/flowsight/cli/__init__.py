@@ -23,6 +23,10 @@ COMMAND_MODULES = [
     "docs",
     "schema",
     "init",
+    "diff",
+    "ingest",
+    "collect",
+    "evaluate",
 ]
 
 
