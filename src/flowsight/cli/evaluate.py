@@ -1,0 +1,147 @@
+"""`flowsight evaluate FILE --db DB`: every flow against its targets, from the traces."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import click
+from rich.table import Table
+
+from flowsight.cli.output import stdout
+from flowsight.errors import EXIT_FINDINGS, UsageError
+from flowsight.model.flow import CRITICALITY_RANK
+
+VERDICT_STYLE = {"meeting": "green", "at_risk": "yellow", "breached": "bold red", "no_data": "dim"}
+
+
+def _moment(text: str | None, option: str) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise UsageError(
+            f"{option} '{text}' is not an ISO 8601 time such as 2026-11-20T12:00:00Z"
+        ) from None
+    if moment.tzinfo is None:
+        raise UsageError(f"{option} '{text}' needs a UTC offset, e.g. 2026-11-20T12:00:00Z")
+    return moment
+
+
+def _pct(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f} %"
+
+
+def _table(evaluation) -> Table:  # type: ignore[no-untyped-def]
+    table = Table(title=f"Flows measured at {evaluation.now:%Y-%m-%d %H:%M} UTC")
+    for column in (
+        "flow",
+        "crit.",
+        "verdict",
+        "availability",
+        "objective",
+        "budget left",
+        "alert",
+        "p95",
+        "requests",
+    ):
+        table.add_column(column)
+    for flow in evaluation.flows:
+        style = VERDICT_STYLE[flow.verdict]
+        left = flow.budget.remaining_ratio if flow.budget else None
+        table.add_row(
+            flow.flow,
+            flow.criticality,
+            f"[{style}]{flow.verdict.replace('_', ' ')}[/{style}]",
+            _pct(flow.availability),
+            "-" if flow.objective is None else f"{flow.objective:g} %",
+            "-" if left is None else f"{100 * left:.1f} %",
+            flow.alert.state if flow.alert else "-",
+            "-" if flow.percentiles_ms.get("p95") is None else f"{flow.percentiles_ms['p95']:g} ms",
+            str(flow.requests),
+        )
+    return table
+
+
+def _details(evaluation) -> None:  # type: ignore[no-untyped-def]
+    for flow in evaluation.flows:
+        for reason in flow.reasons:
+            stdout.print(f"[bold]{flow.flow}[/bold]: {reason}")
+        if flow.verdict == "breached" and flow.escalation_path:
+            path = " -> ".join(c.contact or c.id for c in flow.escalation_path)
+            stdout.print(f"  escalate: {path}")
+    for finding in evaluation.findings:
+        stdout.print(f"[yellow]{finding.rule}[/yellow]: {finding.message}")
+    if evaluation.unmatched.spans:
+        top = ", ".join(
+            f"{u['method'] or '?'} {u['route'] or '?'} ({u['spans']})"
+            for u in evaluation.unmatched.top[:5]
+        )
+        stdout.print(f"{evaluation.unmatched.spans} entry spans matched no flow: {top}")
+
+
+@click.command("evaluate")
+@click.argument("file", type=click.Path())
+@click.option("--db", "db", type=click.Path(), help="Telemetry store directory.")
+@click.option("--clickhouse", "clickhouse", help="Read otel_traces from ClickHouse instead (URL).")
+@click.option("--table", default="otel_traces", show_default=True, help="ClickHouse table.")
+@click.option(
+    "--window", help="Window for every flow: 'Nd' or 'calendar-month' (default: each target's)."
+)
+@click.option("--from", "start", help="Window start, ISO 8601 with offset.")
+@click.option("--to", "end", help="Window end, ISO 8601 with offset (default: now).")
+@click.option("--now", "now", help="Evaluate as if it were this time (reproducible reports).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@click.option("--no-series", is_flag=True, help="Leave the time series out of the JSON.")
+@click.option(
+    "--fail-on",
+    type=click.Choice(["low", "medium", "high", "none"]),
+    default="high",
+    show_default=True,
+    help="Exit 1 when a flow of at least this criticality is breached.",
+)
+def command(
+    file: str,
+    db: str | None,
+    clickhouse: str | None,
+    table: str,
+    window: str | None,
+    start: str | None,
+    end: str | None,
+    now: str | None,
+    output_format: str,
+    no_series: bool,
+    fail_on: str,
+) -> None:
+    """Measure every flow of the workload FILE against its targets."""
+    from flowsight.evaluate import evaluate_workload
+    from flowsight.evaluate.clickhouse import connect_clickhouse
+    from flowsight.load import load_workload
+    from flowsight.telemetry import open_store
+
+    if (db is None) == (clickhouse is None):
+        raise UsageError("give exactly one of --db (the flowsight store) or --clickhouse URL")
+    if window and start:
+        raise UsageError("--window and --from both set the window start; give one")
+    workload = load_workload(file).workload
+    source = connect_clickhouse(clickhouse, table) if clickhouse else open_store(db or "")
+    evaluation = evaluate_workload(
+        workload,
+        source,
+        window=window,
+        start=_moment(start, "--from"),
+        end=_moment(end, "--to"),
+        now=_moment(now, "--now"),
+    )
+    if output_format == "json":
+        click.echo(evaluation.to_json(series=not no_series))
+    else:
+        stdout.print(_table(evaluation))
+        _details(evaluation)
+    if fail_on != "none":
+        limit = CRITICALITY_RANK[fail_on]
+        if any(
+            f.verdict == "breached" and CRITICALITY_RANK[f.criticality] >= limit
+            for f in evaluation.flows
+        ):
+            raise click.exceptions.Exit(EXIT_FINDINGS)

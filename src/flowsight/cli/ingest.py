@@ -1,0 +1,42 @@
+"""`flowsight ingest FILE... --db DB`: load OTLP trace files into the telemetry store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+
+from flowsight.cli.output import stderr, stdout
+
+
+@click.command("ingest")
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--db", "db", required=True, type=click.Path(), help="Telemetry store directory.")
+@click.option("--compact/--no-compact", default=True, help="Merge small segments afterwards.")
+def command(files: tuple[str, ...], db: str, compact: bool) -> None:
+    """Ingest OTLP JSON Lines or protobuf trace files (optionally gzip) into the store."""
+    from flowsight.telemetry import compact as compact_store
+    from flowsight.telemetry import ingest_files, open_store
+
+    store = open_store(db, create=True)
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        console=stderr,
+        transient=True,
+    ) as bar:
+        tasks: dict[str, int] = {}
+
+        def progress(advance: int, total: int, name: str) -> None:
+            if name not in tasks:
+                tasks[name] = bar.add_task(name, total=total)
+            bar.update(tasks[name], advance=advance)
+
+        report = ingest_files([Path(f) for f in files], store, progress)
+    if compact:
+        compact_store(store)
+    plural = "s" if report.files != 1 else ""
+    stdout.print(f"ingested {report.spans} spans from {report.files} file{plural} into {db}")
