@@ -68,7 +68,8 @@ def resolve_window(
     end: datetime | None,
     now: datetime,
 ) -> tuple[datetime, datetime]:
-    """[start, end) for one flow, floored to whole minutes."""
+    """[start, end) for one flow in whole minutes: the start floored, the end rounded up
+    so the running minute's spans count when evaluating up to now."""
     end = end or now
     if start is None:
         target = flow.targets.reliability
@@ -80,7 +81,7 @@ def resolve_window(
             start = end - timedelta(days=int(spec[:-1]))
     if start >= end:
         raise UsageError(f"the window is empty: --from {start.isoformat()} is not before --to")
-    return at_minute(minute_of(start)), at_minute(minute_of(end))
+    return at_minute(minute_of(start)), at_minute(math.ceil(end.timestamp() / 60))
 
 
 def days_in_window(start: datetime, end: datetime) -> float:

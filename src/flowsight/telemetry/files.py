@@ -123,7 +123,8 @@ def ingest_file(store: TelemetryStore, path: Path, progress: Progress | None = N
         stream.close()
         raw.close()
     publish(store, staged)
-    tick()
+    if progress:
+        progress(total - seen[0], total, path.name)
     return count
 
 
