@@ -76,9 +76,11 @@ class Database:
             raise DatabaseUnavailable("database outage (injected fault)")
 
     @contextmanager
-    def read(self) -> Iterator[Session]:
-        """A session for queries; nothing is committed."""
-        self._check()
+    def read(self, control_plane: bool = False) -> Iterator[Session]:
+        """A session for queries; nothing is committed. ``control_plane`` reads (fault
+        administration) ignore an injected outage so faults can always be cleared."""
+        if not control_plane:
+            self._check()
         try:
             with self._read() as session:
                 yield session

@@ -40,10 +40,12 @@ def get_session(request: Request) -> Session:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
-def _load_user(request: Request, services: Services, user_id: int | None) -> User | None:
+def _load_user(
+    request: Request, services: Services, user_id: int | None, control_plane: bool = False
+) -> User | None:
     if user_id is None:
         return None
-    with services.db.read() as db_session:
+    with services.db.read(control_plane) as db_session:
         user = db_session.get(User, user_id)
     if user is not None:
         request.scope["relecloud.user"] = (user.username, user.role)
@@ -118,3 +120,34 @@ def require_api_admin(user: ApiUser) -> User:
 
 
 ApiAdmin = Annotated[User, Depends(require_api_admin)]
+
+
+def _fault_admin(request: Request, services: Services, user_id: int | None, api: bool) -> User:
+    user = _load_user(request, services, user_id, control_plane=True)
+    if user is None:
+        if api:
+            raise HTTPException(401, "Not signed in", headers={"WWW-Authenticate": "Bearer"})
+        raise LoginRequired()
+    if user.role != ADMINISTRATOR:
+        if api:
+            raise HTTPException(403, "Administrator role required")
+        raise Forbidden()
+    return user
+
+
+def require_fault_admin_api(
+    request: Request,
+    services: ServicesDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
+) -> User:
+    """Administrator for the fault API; works during an injected database outage."""
+    user_id = services.tokens.resolve(credentials.credentials) if credentials else None
+    return _fault_admin(request, services, user_id, api=True)
+
+
+def require_fault_admin_page(request: Request, services: ServicesDep, session: SessionDep) -> User:
+    return _fault_admin(request, services, session.user_id, api=False)
+
+
+FaultAdminApi = Annotated[User, Depends(require_fault_admin_api)]
+FaultAdminPage = Annotated[User, Depends(require_fault_admin_page)]

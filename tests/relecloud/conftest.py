@@ -41,9 +41,8 @@ def spans() -> InMemorySpanExporter:
 
 
 def build(url: str, *, concerts: int = 12, tickets: int = 10, **overrides: Any) -> Services:
-    settings = Settings(
-        database_url=url, heartbeat_s=0, retry_base_ms=1, breaker_open_s=0.5, **overrides
-    )
+    values: dict[str, Any] = {"heartbeat_s": 0, "retry_base_ms": 1, "breaker_open_s": 0.5}
+    settings = Settings(database_url=url, **{**values, **overrides})
     services = Services.build(settings)
     services.db.migrate()
     seed(

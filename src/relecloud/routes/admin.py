@@ -9,7 +9,7 @@ from fastapi import APIRouter, Body, Request
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from relecloud.deps import ApiAdmin, CsrfChecked, PageAdmin, ServicesDep
+from relecloud.deps import CsrfChecked, FaultAdminApi, FaultAdminPage, ServicesDep
 from relecloud.errors import DatabaseUnavailable, ValidationFailed
 from relecloud.faults import FLOWS, FaultSpec, parse_fault
 from relecloud.flows import flow
@@ -51,7 +51,7 @@ def readyz(services: ServicesDep) -> JSONResponse:
 
 @router.get("/api/admin/faults")
 @flow("admin", "faults")
-def list_faults(services: ServicesDep, _admin: ApiAdmin) -> list[dict[str, Any]]:
+def list_faults(services: ServicesDep, _admin: FaultAdminApi) -> list[dict[str, Any]]:
     """The faults active now."""
     return services.faults.active()
 
@@ -63,7 +63,7 @@ def list_faults(services: ServicesDep, _admin: ApiAdmin) -> list[dict[str, Any]]
 )
 @flow("admin", "faults")
 def add_fault(
-    fault: Annotated[FaultSpec, Body()], services: ServicesDep, admin: ApiAdmin
+    fault: Annotated[FaultSpec, Body()], services: ServicesDep, admin: FaultAdminApi
 ) -> list[dict[str, Any]]:
     """Inject a fault: error (next N requests of a flow fail with 503), latency, outage."""
     services.faults.add(fault)
@@ -73,7 +73,7 @@ def add_fault(
 
 @router.delete("/api/admin/faults", status_code=204)
 @flow("admin", "faults")
-def clear_faults(services: ServicesDep, admin: ApiAdmin) -> Response:
+def clear_faults(services: ServicesDep, admin: FaultAdminApi) -> Response:
     """Clear every injected fault."""
     services.faults.clear()
     log.warning("faults cleared", extra={"by": admin.username})
@@ -82,7 +82,7 @@ def clear_faults(services: ServicesDep, admin: ApiAdmin) -> Response:
 
 @router.get("/admin/faults", include_in_schema=False)
 @flow("admin", "faults")
-def faults_page(request: Request, services: ServicesDep, user: PageAdmin) -> Response:
+def faults_page(request: Request, services: ServicesDep, user: FaultAdminPage) -> Response:
     return render(
         request, "admin_faults.html", user=user, faults=services.faults.active(), flows=FLOWS
     )
@@ -90,7 +90,9 @@ def faults_page(request: Request, services: ServicesDep, user: PageAdmin) -> Res
 
 @router.post("/admin/faults", include_in_schema=False, dependencies=[CsrfChecked])
 @flow("admin", "faults")
-async def inject_from_form(request: Request, services: ServicesDep, user: PageAdmin) -> Response:
+async def inject_from_form(
+    request: Request, services: ServicesDep, user: FaultAdminPage
+) -> Response:
     form = await request.form()
     kind = str(form.get("kind", ""))
     keys = {
@@ -110,7 +112,7 @@ async def inject_from_form(request: Request, services: ServicesDep, user: PageAd
 
 @router.post("/admin/faults/clear", include_in_schema=False, dependencies=[CsrfChecked])
 @flow("admin", "faults")
-def clear_from_form(services: ServicesDep, user: PageAdmin) -> Response:
+def clear_from_form(services: ServicesDep, user: FaultAdminPage) -> Response:
     services.faults.clear()
     log.warning("faults cleared", extra={"by": user.username})
     return RedirectResponse("/admin/faults", status_code=303)
