@@ -264,8 +264,31 @@ def parse_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[Finding]]
 
 
 def _positions(text: str, filename: str) -> tuple[dict[PathKey, Location], dict[PathKey, Location]]:
-    source = locate_yaml(text, filename)[1]
-    return source.values, source.keys
+    """Positions only: compose with PyYAML and walk the nodes without constructing values.
+
+    Only called for text yaml_rs already accepted, so no error handling is needed
+    beyond what PyYAML's stricter reading might still reject (then: no positions).
+    """
+    values: dict[PathKey, Location] = {}
+    keys: dict[PathKey, Location] = {}
+    try:
+        root = yaml.compose(text, Loader=Loader)
+    except yaml.YAMLError:
+        return values, keys
+    stack: list[tuple[yaml.Node, PathKey]] = [(root, ())] if root is not None else []
+    while stack:
+        node, path = stack.pop()
+        mark = node.start_mark
+        values[path] = Location(filename, mark.line + 1, mark.column + 1)
+        if isinstance(node, yaml.MappingNode):
+            for key_node, value_node in node.value:
+                child = (*path, str(key_node.value))
+                key_mark = key_node.start_mark
+                keys.setdefault(child, Location(filename, key_mark.line + 1, key_mark.column + 1))
+                stack.append((value_node, child))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(((item, (*path, i)) for i, item in enumerate(node.value)))
+    return values, keys
 
 
 _RUST_POSITION = re.compile(r"line (\d+), column (\d+)")
