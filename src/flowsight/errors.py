@@ -83,3 +83,7 @@ class MalformedTelemetry(TelemetryError):
         super().__init__(f"{where}: {message}" if where else message, hint)
         self.reason = message
         self.where = where
+
+
+class CostDataError(InputError):
+    """A cost export is malformed; the message starts with file:line of the bad row."""

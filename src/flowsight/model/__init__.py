@@ -16,6 +16,7 @@ from flowsight.model.flow import (
     Step,
     TelemetryMapping,
 )
+from flowsight.model.journey import Extract, Journey, JourneyRequest
 from flowsight.model.schedule import ALWAYS, WEEKDAYS, Schedule, always_schedule
 from flowsight.model.targets import (
     CostTarget,
@@ -35,6 +36,7 @@ from flowsight.model.workload import (
     ExecutionProfile,
     MaintenanceWindow,
     Party,
+    SpanMatch,
     Stage,
     UseCase,
     Workload,
@@ -57,7 +59,10 @@ __all__ = [
     "Duration",
     "ErrorHandling",
     "ExecutionProfile",
+    "Extract",
     "Flow",
+    "Journey",
+    "JourneyRequest",
     "LatencyThreshold",
     "MaintenancePolicy",
     "MaintenanceWindow",
@@ -68,6 +73,7 @@ __all__ = [
     "RouteMatch",
     "Schedule",
     "SecurityTarget",
+    "SpanMatch",
     "Stage",
     "Step",
     "StrictModel",

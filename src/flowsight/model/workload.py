@@ -47,6 +47,27 @@ class Party(StrictModel):
     on_call: bool = False
 
 
+class SpanMatch(StrictModel):
+    """Spans that are this component's work, e.g. its database calls from any service.
+
+    Every condition given must hold; `values` empty means the attribute is present.
+    Cost allocation sums the work of matching spans per flow (docs/cost-and-review.md).
+    """
+
+    attribute: str | None = Field(default=None, description="Span attribute, e.g. db.system.")
+    values: list[str] = Field(default_factory=list, description="Accepted attribute values.")
+    service: str | None = Field(default=None, description="service.name of the span.")
+    name: str | None = Field(default=None, description="Span name glob, e.g. 'GET /pay*'.")
+
+    @model_validator(mode="after")
+    def _says_something(self) -> SpanMatch:
+        if not (self.attribute or self.service or self.name):
+            raise ValueError("a span match names an attribute, a service or a span name")
+        if self.values and not self.attribute:
+            raise ValueError("values need the attribute they are values of")
+        return self
+
+
 class Component(StrictModel):
     id: Identifier
     name: str | None = None
@@ -55,6 +76,11 @@ class Component(StrictModel):
     instances: int = Field(default=1, ge=1, description="Redundant copies (e.g. regions).")
     monthly_cost: float | None = Field(default=None, ge=0)
     service: str | None = Field(default=None, description="service.name of its spans, if any.")
+    spans: list[SpanMatch] = Field(
+        default_factory=list,
+        description="Spans that are this component's work (any rule matching); "
+        "without rules, the server spans of `service`.",
+    )
 
 
 class Stage(StrictModel):
