@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "ingest",
     "collect",
     "evaluate",
+    "probe",
 ]
 
 

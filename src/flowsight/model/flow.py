@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from flowsight.model.base import Identifier, StrictModel
+from flowsight.model.journey import Journey
 from flowsight.model.targets import Targets
 
 Criticality = Literal["low", "medium", "high"]
@@ -109,6 +110,21 @@ class Flow(StrictModel):
     dependencies: list[Dependency] = Field(default_factory=list)
     telemetry: TelemetryMapping | None = None
     targets: Targets = Field(default_factory=Targets)
+    journeys: list[Journey] = Field(
+        default_factory=list, description="Synthetic journeys probes and load tests run."
+    )
+
+    @model_validator(mode="after")
+    def _journeys_name_real_steps(self) -> Flow:
+        known = {step.id for step in self.steps}
+        for journey in self.journeys:
+            for request in journey.all_requests:
+                if request.flow is None and request.step and known and request.step not in known:
+                    raise ValueError(
+                        f"journey '{journey.id}' request '{request.name}' names step "
+                        f"'{request.step}', which flow '{self.id}' does not declare"
+                    )
+        return self
 
     @property
     def rank(self) -> int:
