@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
 from flowsight.cli.output import stderr
 from flowsight.errors import UsageError
+
+F = TypeVar("F", bound=Callable[..., Any])
 
 
 def parse_moment(text: str | None, option: str) -> datetime | None:
@@ -27,7 +31,7 @@ def parse_moment(text: str | None, option: str) -> datetime | None:
     return moment
 
 
-def window_options(function):  # type: ignore[no-untyped-def]
+def window_options(function: F) -> F:
     """--window, --from, --to and --now, shared by `report` and `serve`."""
     for option in reversed(
         [

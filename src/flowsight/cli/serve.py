@@ -1,0 +1,82 @@
+"""`flowsight serve FILE --db DB`: the live dashboard, its JSON twins, /metrics and the receiver."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from flowsight.cli.output import stderr
+from flowsight.cli.report import parse_moment, window_options
+from flowsight.errors import UsageError
+
+
+@click.command("serve")
+@click.argument("file", type=click.Path())
+@click.option(
+    "--db",
+    "db",
+    required=True,
+    type=click.Path(),
+    help="Telemetry store directory (created if missing).",
+)
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; off loopback a token is required.",
+)
+@click.option("--port", default=8000, show_default=True, type=int, help="Port.")
+@click.option(
+    "--token",
+    envvar="FLOWSIGHT_TOKEN",
+    help="Bearer token every request must send (env FLOWSIGHT_TOKEN; prefer the variable).",
+)
+@click.option(
+    "--refresh",
+    default=30,
+    show_default=True,
+    type=int,
+    help="Seconds between page refreshes (0: never).",
+)
+@window_options
+def command(
+    file: str,
+    db: str,
+    host: str,
+    port: int,
+    token: str | None,
+    refresh: int,
+    window: str | None,
+    start: str | None,
+    end: str | None,
+    now: str | None,
+) -> None:
+    """Serve the flow dashboard of workload FILE, receiving OTLP traces at /v1/traces."""
+    import uvicorn
+
+    from flowsight.telemetry import open_store
+    from flowsight.web import DashboardConfig, create_app
+
+    if window and start:
+        raise UsageError("--window and --from both set the window start; give one")
+    if refresh < 0:
+        raise UsageError("--refresh must be 0 (never) or a number of seconds")
+    config = DashboardConfig(
+        workload_path=Path(file),
+        store=open_store(db, create=True),
+        host=host,
+        token=token or None,
+        window=window,
+        start=parse_moment(start, "--from"),
+        end=parse_moment(end, "--to"),
+        now=parse_moment(now, "--now"),
+        refresh_seconds=refresh,
+    )
+    app = create_app(config)
+    shown = f"[{host}]" if ":" in host else host
+    guard = "bearer token required" if config.token else "loopback only, no token"
+    stderr.print(
+        f"flowsight dashboard on http://{shown}:{port}/ ({guard}); OTLP/HTTP at /v1/traces"
+    )
+    uvicorn.run(app, host=host, port=port, log_level="warning")
