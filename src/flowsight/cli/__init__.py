@@ -28,6 +28,8 @@ COMMAND_MODULES = [
     "collect",
     "evaluate",
     "probe",
+    "report",
+    "serve",
 ]
 
 
