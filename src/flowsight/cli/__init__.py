@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "evaluate",
     "probe",
     "report",
+    "cost",
     "serve",
 ]
 

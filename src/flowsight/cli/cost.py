@@ -1,0 +1,119 @@
+"""`flowsight cost FILE --db DB`: cost per flow per month, by measured work."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import click
+from rich.table import Table
+
+from flowsight.cli.evaluate import _moment
+from flowsight.cli.output import print_findings, stdout
+from flowsight.errors import EXIT_FINDINGS
+
+
+def _money(value: float | None) -> str:
+    return "-" if value is None else f"{value:,.2f}"
+
+
+def _table(report) -> Table:  # type: ignore[no-untyped-def]
+    table = Table(title=f"Cost per flow ({report.currency}, shared by span {report.basis})")
+    for column in (
+        "month",
+        "flow",
+        "crit.",
+        "cost",
+        "a month",
+        "budget",
+        "executions",
+        "per 1,000",
+        "target",
+    ):
+        table.add_column(column)
+    for cost in report.flows:
+        style = "bold red" if cost.over_budget else ""
+        table.add_row(
+            cost.month,
+            cost.flow,
+            cost.criticality,
+            _money(cost.cost),
+            f"[{style}]{_money(cost.monthly_rate)}[/{style}]"
+            if style
+            else _money(cost.monthly_rate),
+            _money(cost.monthly_budget),
+            f"{cost.executions:,}",
+            _money(cost.per_1000),
+            _money(cost.per_1000_target),
+        )
+    return table
+
+
+def _unattributed(report) -> None:  # type: ignore[no-untyped-def]
+    for item in report.unattributed:
+        stdout.print(
+            f"unattributed {item.month} {item.label}: {_money(item.amount)} {report.currency} "
+            f"({item.reason})",
+            markup=False,
+        )
+
+
+@click.command("cost")
+@click.argument("file", type=click.Path())
+@click.option("--db", "db", type=click.Path(), required=True, help="Telemetry store directory.")
+@click.option("--month", help="Last month to report, YYYY-MM (default: the current month).")
+@click.option("--months", default=1, show_default=True, help="How many months up to --month.")
+@click.option("--costs", type=click.Path(), help="A cost export (FOCUS or plain CSV).")
+@click.option(
+    "--cost-format", type=click.Choice(["model", "focus", "csv"]), help="Format of --costs."
+)
+@click.option(
+    "--basis",
+    type=click.Choice(["duration", "count"]),
+    default="duration",
+    show_default=True,
+    help="Share a component by its spans' duration or by their count.",
+)
+@click.option("--now", help="Report as if it were this time (ISO 8601 with offset).")
+@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+def command(
+    file: str,
+    db: str,
+    month: str | None,
+    months: int,
+    costs: str | None,
+    cost_format: str | None,
+    basis: str,
+    now: str | None,
+    output_format: str,
+) -> None:
+    """Share each component's cost among the flows of FILE by the work they caused.
+
+    Costs come from the model's monthly_cost, or from --costs in the FOCUS or the
+    plain CSV (component,period,cost) format. Unattributed cost is listed, never
+    spread. Exit code 1 when spend is out of line (over a cost target, a less
+    critical flow costing more than a more critical one, cost outgrowing
+    traffic); 2 when an input cannot be read.
+    """
+    from flowsight.cost import allocate_costs, periods_ending
+    from flowsight.load import load_workload
+    from flowsight.telemetry import open_store
+
+    workload = load_workload(file).workload
+    clock = _moment(now, "--now") or datetime.now(UTC)
+    fmt = cost_format or ("csv" if costs else "model")
+    report = allocate_costs(
+        workload,
+        open_store(db),
+        periods_ending(month, months, clock),
+        costs=costs,
+        cost_format=fmt,
+        basis=basis,
+    )
+    if output_format == "json":
+        click.echo(report.to_json())
+    else:
+        stdout.print(_table(report))
+        _unattributed(report)
+        print_findings(report.findings)
+    if report.findings:
+        raise click.exceptions.Exit(EXIT_FINDINGS)
