@@ -9,6 +9,7 @@ from rich.table import Table
 
 from flowsight.cli.evaluate import _moment
 from flowsight.cli.output import print_findings, stdout
+from flowsight.cost.results import CostReport
 from flowsight.errors import EXIT_FINDINGS
 
 
@@ -16,7 +17,7 @@ def _money(value: float | None) -> str:
     return "-" if value is None else f"{value:,.2f}"
 
 
-def _table(report) -> Table:  # type: ignore[no-untyped-def]
+def _table(report: CostReport) -> Table:
     table = Table(title=f"Cost per flow ({report.currency}, shared by span {report.basis})")
     for column in (
         "month",
@@ -48,7 +49,7 @@ def _table(report) -> Table:  # type: ignore[no-untyped-def]
     return table
 
 
-def _unattributed(report) -> None:  # type: ignore[no-untyped-def]
+def _unattributed(report: CostReport) -> None:
     for item in report.unattributed:
         stdout.print(
             f"unattributed {item.month} {item.label}: {_money(item.amount)} {report.currency} "
