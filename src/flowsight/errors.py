@@ -87,3 +87,9 @@ class MalformedTelemetry(TelemetryError):
 
 class CostDataError(InputError):
     """A cost export is malformed; the message starts with file:line of the bad row."""
+
+
+class TargetFailed(FlowsightError):
+    """The target answered, but a step every run depends on failed (e.g. signing in)."""
+
+    exit_code = EXIT_FINDINGS

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "collect",
     "evaluate",
     "probe",
+    "load",
     "report",
     "cost",
     "serve",

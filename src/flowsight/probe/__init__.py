@@ -12,16 +12,14 @@ import asyncio
 import random
 from dataclasses import dataclass, field
 
-import httpx
-
 from flowsight.errors import UsageError
 from flowsight.model import Flow, Workload
 from flowsight.probe.runner import (
-    USER_AGENT,
     JourneyContext,
     JourneyOutcome,
     RequestOutcome,
     credential_variables,
+    make_client,
     run_journey,
 )
 from flowsight.probe.spans import journey_spans
@@ -34,7 +32,9 @@ __all__ = [
     "ProbeReport",
     "RequestOutcome",
     "check_target",
+    "missing_roles",
     "parse_credentials",
+    "probe_flows",
     "run_probes",
     "select_flows",
 ]
@@ -101,12 +101,10 @@ def missing_roles(flows: list[Flow], credentials: dict[str, tuple[str, str]]) ->
     return sorted(roles - credentials.keys())
 
 
-async def _probe(flows: list[Flow], base_url: str, credentials: dict[str, tuple[str, str]], timeout: float, seed: int | None) -> list[FlowProbe]:  # fmt: skip
+async def probe_flows(flows: list[Flow], base_url: str, credentials: dict[str, tuple[str, str]], timeout: float, seed: int | None) -> list[FlowProbe]:  # fmt: skip
     rng = random.Random(seed)
     results = []
-    async with httpx.AsyncClient(
-        base_url=base_url, timeout=timeout, headers={"user-agent": USER_AGENT}
-    ) as client:
+    async with make_client(base_url, timeout) as client:
         for flow in flows:
             probe = FlowProbe(flow)
             for journey in flow.journeys:
@@ -138,7 +136,7 @@ def run_probes(
             f"journeys sign in as {', '.join(missing)} but no credential was given",
             hint="pass --credential ROLE=USER:PASSWORD for each role",
         )
-    report = ProbeReport(base, asyncio.run(_probe(flows, base, credentials, timeout, seed)))
+    report = ProbeReport(base, asyncio.run(probe_flows(flows, base, credentials, timeout, seed)))
     if store is not None:
         spans = [
             s for f in report.flows for j in f.journeys for s in journey_spans(f.flow, j, base)

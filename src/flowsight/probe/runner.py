@@ -14,6 +14,7 @@ import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from http.cookiejar import CookieJar, DefaultCookiePolicy
 from typing import Any
 
 import httpx
@@ -77,6 +78,18 @@ class JourneyContext:
     #: asked before every request; False stops the journey (a load bound was reached)
     gate: Callable[[], bool] = lambda: True
     on_request: Callable[[RequestOutcome], None] = lambda _outcome: None
+
+
+def make_client(base_url: str, timeout: float, user_agent: str = USER_AGENT, max_connections: int = 100) -> httpx.AsyncClient:  # fmt: skip
+    """A pooled client that never keeps cookies itself: each journey carries its own jar,
+    so concurrent virtual users cannot overwrite each other's sessions."""
+    return httpx.AsyncClient(
+        base_url=base_url,
+        timeout=timeout,
+        headers={"user-agent": user_agent},
+        cookies=CookieJar(policy=DefaultCookiePolicy(allowed_domains=[])),
+        limits=httpx.Limits(max_connections=max_connections, max_keepalive_connections=64),
+    )
 
 
 def _body(response: httpx.Response) -> tuple[str, Any]:
