@@ -31,6 +31,7 @@ COMMAND_MODULES = [
     "load",
     "report",
     "cost",
+    "review",
     "serve",
 ]
 

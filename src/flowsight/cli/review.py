@@ -1,0 +1,67 @@
+"""`flowsight review FILE --db DB`: the periodic review document, stored as a snapshot."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from flowsight.cli.evaluate import _moment
+from flowsight.cli.output import stdout
+from flowsight.errors import EXIT_FINDINGS, UsageError
+
+
+@click.command("review")
+@click.argument("file", type=click.Path())
+@click.option("--db", "db", type=click.Path(), required=True, help="Telemetry store directory.")
+@click.option("--month", help="Month to review, YYYY-MM (default: the current month).")
+@click.option("--costs", type=click.Path(), help="A cost export (FOCUS or plain CSV).")
+@click.option(
+    "--cost-format", type=click.Choice(["model", "focus", "csv"]), help="Format of --costs."
+)
+@click.option("--now", help="Review as if it were this time (ISO 8601 with offset).")
+@click.option("--format", "output_format", type=click.Choice(["md", "html"]), default="md")
+@click.option(
+    "-o", "--output", type=click.Path(), help="Write the document here (default: stdout)."
+)
+@click.option("--no-save", is_flag=True, help="Do not store this review as a snapshot.")
+def command(
+    file: str,
+    db: str,
+    month: str | None,
+    costs: str | None,
+    cost_format: str | None,
+    now: str | None,
+    output_format: str,
+    output: str | None,
+    no_save: bool,
+) -> None:
+    """Review every flow of FILE: targets vs measured, trend, incidents, actions.
+
+    The review is stored in the store so the next one compares against it.
+    Exit code 1 when a high-criticality flow missed a target; 2 on unreadable input.
+    """
+    from flowsight.review import render_html, render_markdown, review_workload
+    from flowsight.telemetry import open_store
+
+    review = review_workload(
+        file,
+        open_store(db),
+        _moment(now, "--now") or datetime.now(UTC),
+        month=month,
+        costs=costs,
+        cost_format=cost_format or ("csv" if costs else "model"),
+        save=not no_save,
+    )
+    text = render_html(review) if output_format == "html" else render_markdown(review)
+    if output:
+        try:
+            Path(output).write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"{output}: cannot write the review ({error.strerror})") from None
+        stdout.print(f"wrote {output}", markup=False)
+    else:
+        click.echo(text, nl=False)
+    if any(a.tier == 2 and a.criticality == "high" for a in review.actions):
+        raise click.exceptions.Exit(EXIT_FINDINGS)
