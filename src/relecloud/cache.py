@@ -54,6 +54,19 @@ class UpcomingCache:
             log.warning("cache unavailable, not storing", extra={"error": str(exc)})
         return value, False
 
+    def peek(self, page: int, page_size: int) -> bytes | None:
+        """A cached page or None, without loading (counts as a hit when found)."""
+        if not self.enabled:
+            return None
+        try:
+            cached = self.store.get(f"UpcomingConcerts:{self._generation()}:{page}:{page_size}")
+        except StoreUnavailable:
+            return None
+        if cached is not None:
+            with self._lock:
+                self.hits += 1
+        return cached
+
     def invalidate(self) -> None:
         """Drop every cached page (called on each concert create/edit/delete)."""
         try:

@@ -24,7 +24,7 @@ class CsrfFailed(Exception):
     """A form was posted without the session's CSRF token."""
 
 
-def get_services(request: Request) -> Services:
+async def get_services(request: Request) -> Services:
     services: Services = request.app.state.services
     return services
 
@@ -32,7 +32,7 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-def get_session(request: Request) -> Session:
+async def get_session(request: Request) -> Session:
     session: Session = request.scope["relecloud.session"]
     return session
 
