@@ -8,7 +8,7 @@ against the flow's cost target. Unattributed cost is reported, never spread.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from flowsight.cost.allocate import BASES, allocate_lines, declaring_flows, flow_costs
@@ -38,7 +38,8 @@ def periods_ending(month: str | None, months: int, now: datetime) -> list[Period
     """`months` consecutive calendar months ending with `month` (default: now's month)."""
     if months < 1:
         raise UsageError("--months must be at least 1")
-    names = [month or month_of(now)]
+    # At a month's first instant nothing of it has run yet: the default is the month before.
+    names = [month or month_of(now - timedelta(microseconds=1))]
     while len(names) < months:
         names.insert(0, previous_month(names[0]))
     return [period(name, now) for name in names]

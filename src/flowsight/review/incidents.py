@@ -27,7 +27,8 @@ def _breaching(point: SeriesPoint, objective: float) -> bool:
 
 
 def incidents(result: FlowResult, resolution_minutes: int) -> list[Incident]:
-    """Contiguous breaching points; a point without requests ends an incident."""
+    """Runs of breaching points; an incident lasts until the first point that meets the
+    objective (recovery seen), points without requests do not end it."""
     if result.objective is None:
         return []
     step = timedelta(minutes=resolution_minutes)
@@ -35,23 +36,18 @@ def incidents(result: FlowResult, resolution_minutes: int) -> list[Incident]:
     current: Incident | None = None
     for point in sorted(result.series, key=lambda p: p.start):
         if not _breaching(point, result.objective):
+            if current is not None:
+                current.end = point.start
             current = None
             continue
         availability = point.availability or 0.0
-        if current is not None and point.start == current.end:
-            current.end = point.start + step
-            current.minutes += resolution_minutes
-            current.requests += point.requests
-            current.bad += point.bad
-            current.worst_availability = min(current.worst_availability, availability)
-        else:
-            current = Incident(
-                point.start,
-                point.start + step,
-                resolution_minutes,
-                point.requests,
-                point.bad,
-                availability,
-            )
+        if current is None:
+            current = Incident(point.start, point.start, 0, 0, 0, availability)
             found.append(current)
+        current.end = point.start + step
+        current.requests += point.requests
+        current.bad += point.bad
+        current.worst_availability = min(current.worst_availability, availability)
+    for incident in found:
+        incident.minutes = int((incident.end - incident.start).total_seconds() // 60)
     return found
