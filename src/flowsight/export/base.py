@@ -1,0 +1,135 @@
+"""The one exporter interface, its registry and the shared serialisers.
+
+Every exporter turns a validated Workload into one artifact built as plain
+data and serialised here, so no output is ever string-templated (Go-template
+braces in annotations stay data) and the same input always gives the same
+bytes: mapping keys are sorted and lists are built in a stable order.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+import yaml
+
+from flowsight.errors import ExportError
+from flowsight.model import Workload
+
+DEFAULT_METRIC = "http_server_request_duration_seconds"
+DEFAULT_HORIZON_DAYS = 730
+
+
+@dataclass(frozen=True)
+class ExportOptions:
+    """Knobs shared by the exporters; defaults match the OpenTelemetry Prometheus exporter."""
+
+    metric: str = DEFAULT_METRIC
+    service_label: str = "service_name"
+    horizon_start: datetime = field(
+        default_factory=lambda: datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    )
+    horizon_days: int = DEFAULT_HORIZON_DAYS
+    smtp_smarthost: str = "localhost:25"
+    smtp_from: str = "alertmanager@localhost"
+
+
+@dataclass(frozen=True)
+class Artifact:
+    """One generated file: its text, the name it is usually given, and caveats worth telling."""
+
+    text: str
+    filename: str
+    warnings: tuple[str, ...] = ()
+
+
+class Exporter(Protocol):
+    name: str
+    description: str
+
+    def export(self, workload: Workload, options: ExportOptions) -> Artifact: ...
+
+
+_REGISTRY: dict[str, Exporter] = {}
+
+
+def register(exporter: Exporter) -> Exporter:
+    _REGISTRY[exporter.name] = exporter
+    return exporter
+
+
+def exporters() -> dict[str, Exporter]:
+    """Registered exporters by name, in name order."""
+    _load_builtin()
+    return dict(sorted(_REGISTRY.items()))
+
+
+def get_exporter(name: str) -> Exporter:
+    found = exporters().get(name)
+    if found is None:
+        raise ExportError(
+            f"unknown export format '{name}'", hint=f"use one of: {', '.join(exporters())}"
+        )
+    return found
+
+
+def _load_builtin() -> None:
+    """Import the built-in exporter modules, which register themselves."""
+    from flowsight.export import alertmanager, grafana, openslo, prometheus  # noqa: F401
+
+
+class _Dumper(yaml.SafeDumper):
+    """Block style; multi-line strings as literal blocks so expressions stay readable."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def dump_yaml(data: Any) -> str:
+    return yaml.dump(
+        data,
+        Dumper=_Dumper,
+        sort_keys=True,
+        default_flow_style=False,
+        width=100000,
+        allow_unicode=True,
+    )
+
+
+def dump_yaml_all(documents: list[Any]) -> str:
+    return yaml.dump_all(
+        documents,
+        Dumper=_Dumper,
+        sort_keys=True,
+        default_flow_style=False,
+        width=100000,
+        allow_unicode=True,
+        explicit_start=True,
+    )
+
+
+def dump_json(data: Any) -> str:
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+Builder = Callable[[Workload, ExportOptions], Artifact]
+
+
+@dataclass(frozen=True)
+class FunctionExporter:
+    """An Exporter made from a build function, so each module stays a plain function."""
+
+    name: str
+    description: str
+    build: Builder
+
+    def export(self, workload: Workload, options: ExportOptions) -> Artifact:
+        return self.build(workload, options)

@@ -1,0 +1,299 @@
+"""`flowsight export prometheus`: recording rules and schedule-gated burn-rate alerts.
+
+Per flow with a reliability target: error ratios over the SRE Workbook windows,
+page and ticket alerts whose factors come from the flow's own SLO window and
+schedule (flowsight.export.burnrate), gated by `flowsight:schedule_open` so they
+fire only while the flow's schedule is open (flowsight.export.schedule_gate).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from flowsight.export.base import Artifact, ExportOptions, FunctionExporter, dump_yaml, register
+from flowsight.export.burnrate import TIERS, factor, number, window_label, windows
+from flowsight.export.people import escalation_text, party_text
+from flowsight.export.schedule_gate import build_gate
+from flowsight.export.sli import Objective, Queries, objectives
+from flowsight.model import Flow, Schedule, Workload, format_duration
+
+SCHEDULE_OPEN = "flowsight:schedule_open"
+SCHEDULE_OFFSET = "flowsight:schedule_utc_offset_seconds"
+SCHEDULE_LOCAL = "flowsight:schedule_local_week_seconds"
+SLICE_GOOD = "flowsight:flow_slice_good"
+OBJECTIVE = "flowsight:flow_objective:ratio"
+IN_SCHEDULE = "flowsight:flow_error_ratio_in_schedule:rate5m"
+SLO_WINDOW = "flowsight:flow_error_ratio:slo_window"
+REMAINING = "flowsight:flow_error_budget_remaining:ratio"
+LATENCY = "flowsight:flow_latency_seconds:rate5m"
+HORIZON_NOTICE = timedelta(days=30)
+ALERT_NAMES = {"availability": "FlowsightErrorBudgetBurn", "latency": "FlowsightLatencyBudgetBurn"}
+
+
+def error_ratio_name(window: timedelta) -> str:
+    return f"flowsight:flow_error_ratio:rate{window_label(window)}"
+
+
+def _selector(name: str, **labels: str) -> str:
+    inner = ", ".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
+    return f"{name}{{{inner}}}"
+
+
+def schedule_group(schedules: list[Schedule], options: ExportOptions) -> dict[str, Any]:
+    """Offset and open/closed recordings per schedule, plus the horizon-ending ticket."""
+    rules: list[dict[str, Any]] = []
+    end = 0
+    for schedule in schedules:
+        gate = build_gate(schedule, options.horizon_start, options.horizon_days)
+        end = gate.horizon_end
+        offset = _selector(SCHEDULE_OFFSET, schedule=schedule.id)
+        rules.append(
+            {
+                "record": SCHEDULE_OFFSET,
+                "expr": f"vector({gate.offset_expr()})",
+                "labels": {"schedule": schedule.id},
+            }
+        )
+        local = _selector(SCHEDULE_LOCAL, schedule=schedule.id)
+        rules.append(
+            {
+                "record": SCHEDULE_LOCAL,
+                "expr": gate.local_week_expr(offset),
+                "labels": {"schedule": schedule.id},
+            }
+        )
+        rules.append(
+            {
+                "record": SCHEDULE_OPEN,
+                "expr": gate.open_expr(local),
+                "labels": {"schedule": schedule.id},
+            }
+        )
+    until = datetime.fromtimestamp(end, UTC).date().isoformat()
+    rules.append(
+        {
+            "alert": "FlowsightScheduleHorizonEnding",
+            "expr": f"vector(time()) > {end - int(HORIZON_NOTICE.total_seconds())}",
+            "labels": {"severity": "ticket"},
+            "annotations": {
+                "summary": f"flowsight schedule gates end on {until}; regenerate the rules",
+                "description": (
+                    f"The {SCHEDULE_OPEN} rules were generated for a horizon that ends on {until} "
+                    "(UTC). After it every schedule reads closed and no flow alert fires. Run "
+                    "`flowsight export prometheus` again and deploy the new rules."
+                ),
+            },
+        }
+    )
+    return {"name": "flowsight-schedules", "rules": rules}
+
+
+def _ratio_rules(objective: Objective, options: ExportOptions) -> list[dict[str, Any]]:
+    labels = {"flow": objective.flow.id, "objective": objective.key}
+    queries = Queries(objective, options)
+    rules = []
+    for window in windows():
+        if objective.timeslices:
+            expr = f"1 - avg_over_time({_selector(SLICE_GOOD, **labels)}[{window_label(window)}])"
+        else:
+            expr = queries.error_ratio(window_label(window))
+        rules.append({"record": error_ratio_name(window), "expr": expr, "labels": labels})
+    return rules
+
+
+def _meta_rules(objective: Objective, schedule: Schedule) -> list[dict[str, Any]]:
+    labels = {"flow": objective.flow.id, "objective": objective.key}
+    five = error_ratio_name(timedelta(minutes=5))
+    return [
+        {
+            "record": OBJECTIVE,
+            "expr": f"vector({number(objective.percent / 100)})",
+            "labels": labels,
+        },
+        {
+            "record": IN_SCHEDULE,
+            "expr": (
+                f"{_selector(five, **labels)} and on () "
+                f"({_selector(SCHEDULE_OPEN, schedule=schedule.id)} == 1)"
+            ),
+            "labels": labels,
+        },
+    ]
+
+
+def _latency_rule(objective: Objective, options: ExportOptions) -> dict[str, Any]:
+    return {
+        "record": LATENCY,
+        "expr": Queries(objective, options).quantile(objective.percent, "5m"),
+        "labels": {"flow": objective.flow.id, "quantile": number(objective.percent / 100)},
+    }
+
+
+def _severity(flow: Flow, burn: str) -> str | None:
+    operations = flow.targets.operations
+    wanted = operations.alert_severity if operations else "ticket"
+    if wanted == "none":
+        return None
+    return "page" if burn == "fast" and wanted == "page" else "ticket"
+
+
+def _alert_text(
+    workload: Workload, objective: Objective, schedule: Schedule, parts: list[str]
+) -> dict[str, str]:
+    flow = objective.flow
+    reliability = objective.reliability
+    impact = flow.business_impact.description if flow.business_impact else "not declared"
+    return {
+        "summary": (
+            f"{flow.name} ({flow.criticality} criticality) is burning its "
+            f"{objective.describe()} error budget too fast"
+        ),
+        "description": (
+            f"Over the {reliability.window} SLO window, {' or '.join(parts)}. "
+            f"The {schedule.name or schedule.id} schedule ({schedule.timezone}) is open. "
+            f"Business impact: {impact}"
+        ),
+        "owner": party_text(workload, flow.owner),
+        "escalation_path": escalation_text(workload, flow),
+        "recovery_time_objective": format_duration(reliability.rto) if reliability.rto else "none",
+    }
+
+
+def _alert_rules(
+    workload: Workload, objective: Objective, schedule: Schedule, warnings: list[str]
+) -> list[dict[str, Any]]:
+    flow, budget = objective.flow, objective.budget
+    labels = {"flow": flow.id, "objective": objective.key}
+    rules = []
+    for burn in ("fast", "slow"):
+        severity = _severity(flow, burn)
+        if severity is None:
+            continue
+        clauses, parts = [], []
+        for tier in (t for t in TIERS if t.burn == burn):
+            rate = factor(tier, schedule, objective.reliability.window_days)
+            threshold = number(rate * budget)
+            if rate * budget >= 1:
+                warnings.append(
+                    f"{flow.id}: the {tier.name} tier of {objective.key} can never fire "
+                    f"(it needs an error ratio of {threshold}); it was left out"
+                )
+                continue
+            long_, short = (
+                _selector(error_ratio_name(w), **labels) for w in (tier.long, tier.short)
+            )
+            clauses.append(f"({long_} > {threshold} and {short} > {threshold})")
+            parts.append(
+                f"{format_duration(tier.long)} and {format_duration(tier.short)} error ratios exceed "
+                f"{threshold} ({number(rate)}x the sustainable rate: {number(tier.budget_share * 100)}% "
+                f"of the budget in {format_duration(tier.long)})"
+            )
+        if not clauses:
+            continue
+        gate = f"({_selector(SCHEDULE_OPEN, schedule=schedule.id)} == 1)"
+        rules.append(
+            {
+                "alert": ALERT_NAMES[objective.kind],
+                "expr": f"({' or '.join(clauses)}) and on () {gate}",
+                "labels": {
+                    "flow": flow.id,
+                    "objective": objective.key,
+                    "criticality": flow.criticality,
+                    "severity": severity,
+                    "burn": burn,
+                    "schedule": schedule.id,
+                },
+                "annotations": _alert_text(workload, objective, schedule, parts),
+            }
+        )
+    return rules
+
+
+def flow_groups(
+    workload: Workload, flow: Flow, options: ExportOptions, warnings: list[str]
+) -> list[dict[str, Any]]:
+    """The flow's rule group (and its time-slice group when it budgets by slices)."""
+    schedule = workload.flow_schedule(flow)
+    groups: list[dict[str, Any]] = []
+    rules: list[dict[str, Any]] = []
+    for objective in objectives(flow):
+        if objective.timeslices:
+            groups.append(_slice_group(objective, options))
+        rules += _ratio_rules(objective, options) + _meta_rules(objective, schedule)
+        if objective.threshold is not None:
+            rules.append(_latency_rule(objective, options))
+        rules += _alert_rules(workload, objective, schedule, warnings)
+    groups.append({"name": f"flowsight-flow-{flow.id}", "rules": rules})
+    return groups
+
+
+def _slice_group(objective: Objective, options: ExportOptions) -> dict[str, Any]:
+    """One evaluation per slice: the slice is good when its success ratio meets the threshold."""
+    reliability = objective.reliability
+    slice_ = reliability.slice or timedelta(minutes=1)
+    threshold = (reliability.slice_threshold or reliability.availability) / 100
+    ratio = Queries(objective, options).error_ratio(format_duration(slice_))
+    return {
+        "name": f"flowsight-slices-{objective.flow.id}",
+        "interval": format_duration(slice_),
+        "rules": [
+            {
+                "record": SLICE_GOOD,
+                "expr": f"(1 - ({ratio})) >= bool {number(threshold)}",
+                "labels": {"flow": objective.flow.id, "objective": objective.key},
+            }
+        ],
+    }
+
+
+def slo_window_group(workload: Workload, flows: list[Flow]) -> dict[str, Any]:
+    """Error ratio over each SLO window (open hours only) and the budget left, for dashboards."""
+    rules = []
+    for flow in flows:
+        for objective in objectives(flow):
+            labels = {"flow": flow.id, "objective": objective.key}
+            days = objective.reliability.window_days
+            rules.append(
+                {
+                    "record": SLO_WINDOW,
+                    "expr": f"avg_over_time({_selector(IN_SCHEDULE, **labels)}[{days}d])",
+                    "labels": labels,
+                }
+            )
+            rules.append(
+                {
+                    "record": REMAINING,
+                    "expr": f"1 - {_selector(SLO_WINDOW, **labels)} / {number(objective.budget)}",
+                    "labels": labels,
+                }
+            )
+    return {"name": "flowsight-slo-window", "interval": "5m", "rules": rules}
+
+
+def build_rules(workload: Workload, options: ExportOptions) -> tuple[dict[str, Any], list[str]]:
+    """The rule file as data, and warnings about tiers that could never fire."""
+    flows = [f for f in workload.flows if f.targets.reliability is not None]
+    warnings: list[str] = []
+    schedules = sorted(
+        {workload.flow_schedule(f).id: workload.flow_schedule(f) for f in flows}.items()
+    )
+    groups = [schedule_group([s for _, s in schedules], options)]
+    for flow in flows:
+        groups += flow_groups(workload, flow, options, warnings)
+    groups.append(slo_window_group(workload, flows))
+    return {"groups": groups}, warnings
+
+
+def export_prometheus(workload: Workload, options: ExportOptions) -> Artifact:
+    data, warnings = build_rules(workload, options)
+    return Artifact(dump_yaml(data), "flowsight-rules.yaml", tuple(warnings))
+
+
+EXPORTER = register(
+    FunctionExporter(
+        "prometheus",
+        "Prometheus recording rules and schedule-gated burn-rate alerts",
+        export_prometheus,
+    )
+)
