@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from flowsight.check.base import RuleContext, rule
 from flowsight.check.rules._common import flows
 from flowsight.findings import Finding
+from flowsight.model import Flow
 
 
 @rule(
@@ -23,11 +24,14 @@ def criticality_order(ctx: RuleContext) -> Iterator[Finding]:
         for flow, base in flows(ctx.workload)
         if (reliability := flow.targets.reliability)
     ]
+    # The most demanding objective per criticality rank: one pass, not flows x flows.
+    best_by_rank: dict[int, tuple[float, Flow]] = {}
+    for flow, _, objective in targeted:
+        if flow.rank not in best_by_rank or objective > best_by_rank[flow.rank][0]:
+            best_by_rank[flow.rank] = (objective, flow)
     for flow, base, objective in targeted:
         higher = [
-            (other_objective, other)
-            for other, _, other_objective in targeted
-            if other.rank < flow.rank and other_objective > objective
+            pair for rank, pair in best_by_rank.items() if rank < flow.rank and pair[0] > objective
         ]
         if higher:
             top_objective, top = max(higher, key=lambda pair: pair[0])

@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from flowsight.check.base import RuleContext, rule
 from flowsight.check.rules._common import flows
 from flowsight.findings import Finding
+from flowsight.model import Flow
 
 
 @rule(
@@ -43,11 +44,17 @@ def budget_order(ctx: RuleContext) -> Iterator[Finding]:
         for flow, base in flows(ctx.workload)
         if (cost := flow.targets.cost) and cost.monthly_budget is not None
     ]
+    # The smallest budget per (criticality rank, currency): one pass, not flows x flows.
+    cheapest_by_rank: dict[tuple[int, str], tuple[float, Flow]] = {}
+    for flow, _, budget, currency in budgeted:
+        key = (flow.rank, currency)
+        if key not in cheapest_by_rank or budget < cheapest_by_rank[key][0]:
+            cheapest_by_rank[key] = (budget, flow)
     for flow, base, budget, currency in budgeted:
         above = [
-            (other_budget, other)
-            for other, _, other_budget, other_currency in budgeted
-            if other.rank > flow.rank and other_currency == currency and other_budget < budget
+            pair
+            for (rank, other_currency), pair in cheapest_by_rank.items()
+            if rank > flow.rank and other_currency == currency and pair[0] < budget
         ]
         if above:
             cheapest_budget, cheapest = min(above, key=lambda pair: pair[0])
