@@ -47,8 +47,13 @@ class Artifact:
 
 
 class Exporter(Protocol):
-    name: str
-    description: str
+    """What every exporter offers: a name for the CLI, a one-line description, export()."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def description(self) -> str: ...
 
     def export(self, workload: Workload, options: ExportOptions) -> Artifact: ...
 

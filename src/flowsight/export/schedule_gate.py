@@ -142,11 +142,11 @@ def weekly_ranges(schedule: Schedule) -> tuple[tuple[int, int], ...]:
             end = 86400 if hi is None else hi.hour * 3600 + hi.minute * 60
             raw.append((base + lo.hour * 3600 + lo.minute * 60, base + end))
     merged: list[tuple[int, int]] = []
-    for lo, hi in sorted(raw):
-        if merged and lo <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(hi, merged[-1][1]))
+    for first, last in sorted(raw):
+        if merged and first <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(last, merged[-1][1]))
         else:
-            merged.append((lo, hi))
+            merged.append((first, last))
     return tuple(merged)
 
 

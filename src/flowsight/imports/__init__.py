@@ -1,0 +1,1 @@
+"""Importers: bootstrap a workload model from documents other tools already have."""
