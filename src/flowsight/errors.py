@@ -93,3 +93,9 @@ class TargetFailed(FlowsightError):
     """The target answered, but a step every run depends on failed (e.g. signing in)."""
 
     exit_code = EXIT_FINDINGS
+
+
+class DemoFailed(FlowsightError):
+    """A process the demo needs did not start, or stopped before the demo ended."""
+
+    exit_code = EXIT_FINDINGS

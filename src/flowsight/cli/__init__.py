@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "evaluate",
     "probe",
     "load",
+    "demo",
     "report",
     "cost",
     "review",

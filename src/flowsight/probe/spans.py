@@ -1,6 +1,6 @@
 """A probe run as OpenTelemetry spans, marked synthetic, so probes are telemetry too.
 
-Each journey is one root span attributed to its flow through the flow's own
+Each journey is one root span, covering the flow's own requests, attributed to its flow through the flow's own
 telemetry attribute (so `flowsight evaluate` counts it as one synthetic
 execution of the flow, and the `probes` signal of an operations target sees
 it), with one CLIENT child span per request. The system under test's server
@@ -26,8 +26,21 @@ def _flow_attributes(flow: Flow) -> dict[str, str]:
     return {attribute: value}
 
 
+def _own_span(flow: Flow, outcome: JourneyOutcome) -> tuple[int, int]:
+    """The flow's own part of the journey: from its first request to the end of its last.
+
+    A purchase journey signs in first, but signing in is the authentication
+    flow's execution; the purchase flow starts at its own start event.
+    """
+    own = [r for r in outcome.requests if r.flow == flow.id] or outcome.requests
+    if not own:
+        return outcome.start_ns, outcome.end_ns
+    return own[0].start_ns, own[-1].end_ns
+
+
 def journey_spans(flow: Flow, outcome: JourneyOutcome, base_url: str) -> list[SpanRecord]:
-    """The root span of the journey and a child per request it sent."""
+    """The root span of the journey (the flow's own part of it) and a child per request."""
+    start_ns, end_ns = _own_span(flow, outcome)
     root = dict(SYNTHETIC)
     root.update(_flow_attributes(flow))
     root["flowsight.probe.journey"] = outcome.journey
@@ -43,8 +56,8 @@ def journey_spans(flow: Flow, outcome: JourneyOutcome, base_url: str) -> list[Sp
             service=SERVICE,
             name=f"probe {flow.id}/{outcome.journey}",
             kind=KIND_INTERNAL,
-            start_ns=outcome.start_ns,
-            end_ns=outcome.end_ns,
+            start_ns=start_ns,
+            end_ns=end_ns,
             status=STATUS_OK if outcome.passed else STATUS_ERROR,
             attributes=root,
         )

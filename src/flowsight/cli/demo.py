@@ -1,0 +1,121 @@
+"""`flowsight demo`: Relecloud, load, faults, evaluation, docs and report in one command."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import click
+from rich.markup import escape
+from rich.table import Table
+
+from flowsight.cli.load import live_progress
+from flowsight.cli.output import stdout
+from flowsight.errors import EXIT_FINDINGS
+
+if TYPE_CHECKING:
+    from flowsight.demo import DemoResult
+
+STYLE = {"meeting": "green", "at_risk": "yellow", "breached": "bold red", "no_data": "dim"}
+#: What the scenario is built to show; the demo exits 1 when the measurement disagrees.
+EXPECTED_BREACHED = {"list-concerts", "collect-telemetry"}
+
+
+def verdict_table(result: DemoResult) -> Table:
+    table = Table(title=f"Verdicts over {result.start:%H:%M}-{result.end:%H:%M} UTC (compressed)")
+    columns = ("flow", "crit.", "verdict", "availability", "objective", "requests", "failed",
+               "injected", "p95")  # fmt: skip
+    for column in columns:
+        table.add_column(column)
+    for flow in result.evaluation.flows:
+        style = STYLE[flow.verdict]
+        unit = "min" if flow.slices else ""
+        failed = f"{flow.slices['bad']} {unit}" if flow.slices else str(flow.bad)
+        p95 = flow.percentiles_ms.get("p95")
+        table.add_row(
+            flow.flow,
+            flow.criticality,
+            f"[{style}]{flow.verdict.replace('_', ' ')}[/{style}]",
+            "-" if flow.availability is None else f"{flow.availability:.3f} %",
+            "-" if flow.objective is None else f"{flow.objective:g} %",
+            f"{flow.slices['valid']} min" if flow.slices else str(flow.requests),
+            failed,
+            str(result.injected.get(flow.flow, 0)),
+            "-" if p95 is None else f"{p95:g} ms",
+        )
+    return table
+
+
+def print_breaches(result: DemoResult) -> None:
+    for flow in result.evaluation.flows:
+        if flow.verdict not in ("breached", "at_risk"):
+            continue
+        style = STYLE[flow.verdict]
+        stdout.print(f"[{style}]{flow.flow} {flow.verdict.replace('_', ' ')}[/{style}]:")
+        for reason in flow.reasons:
+            stdout.print(f"  - {escape(reason)}")
+        path = " -> ".join(f"{c.name or c.id} ({c.contact})" for c in flow.escalation_path)
+        if path:
+            stdout.print(f"  escalation path: {escape(path)}")
+    for finding in result.evaluation.findings:
+        stdout.print(f"[yellow]{finding.rule}[/yellow]: {escape(finding.message)}")
+
+
+def deviations(result: DemoResult) -> list[str]:
+    """Where the measured outcome differs from what the scenario is built to show."""
+    problems = []
+    for flow in result.evaluation.flows:
+        expected = "breached" if flow.flow in EXPECTED_BREACHED else "meeting"
+        if flow.verdict != expected:
+            problems.append(f"{flow.flow} is {flow.verdict}, the scenario expects {expected}")
+    return problems
+
+
+def print_result(result: DemoResult) -> None:
+    stdout.rule("How the demo compressed time")
+    for line in result.compression:
+        stdout.print(escape(line))
+    stdout.print(
+        f"The payment gateway burst caused {result.gateway_retries} retries inside Relecloud; "
+        f"the purchase made during it {'succeeded' if result.live.purchase_ok else 'FAILED'}."
+    )
+    stdout.print(verdict_table(result))
+    print_breaches(result)
+    stdout.rule("Where everything went")
+    for name, path in result.paths.items():
+        stdout.print(f"{name}: {path}")
+    for note in result.notes:
+        stdout.print(f"[yellow]note:[/yellow] {escape(note)}")
+
+
+@click.command("demo")
+@click.option(
+    "--workload",
+    "workload_path",
+    default="examples/relecloud/workload.yaml",
+    show_default=True,
+    type=click.Path(),
+    help="The Relecloud workload file.",
+)
+@click.option("-o", "--output", default="demo-output", show_default=True, type=click.Path())
+@click.option("--short", is_flag=True, help="The 2-minute version the tests run.")
+def command(workload_path: str, output: str, short: bool) -> None:
+    """Run Relecloud under load with scripted faults and measure every flow (offline)."""
+    from flowsight.demo import FULL, SHORT, run_demo
+
+    scenario = SHORT if short else FULL
+    progress, update = live_progress(scenario.arrivals_end_s)
+    with progress:
+        result = run_demo(
+            workload_path,
+            output,
+            short,
+            on_event=lambda text: progress.console.print(f"[cyan]demo[/cyan] {escape(text)}"),
+            progress=update,  # type: ignore[arg-type]
+        )
+    print_result(result)
+    problems = deviations(result)
+    for problem in problems:
+        stdout.print(f"[bold red]unexpected:[/bold red] {escape(problem)}")
+    if problems:
+        raise click.exceptions.Exit(EXIT_FINDINGS)
+    stdout.print("[green]The scenario's outcome is as designed.[/green]")
