@@ -9,6 +9,7 @@ from rich.table import Table
 
 from flowsight.cli.output import stdout
 from flowsight.errors import EXIT_FINDINGS, UsageError
+from flowsight.evaluate.results import Evaluation
 from flowsight.model.flow import CRITICALITY_RANK
 
 VERDICT_STYLE = {"meeting": "green", "at_risk": "yellow", "breached": "bold red", "no_data": "dim"}
@@ -32,7 +33,7 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value:.3f} %"
 
 
-def _table(evaluation) -> Table:  # type: ignore[no-untyped-def]
+def _table(evaluation: Evaluation) -> Table:
     table = Table(title=f"Flows measured at {evaluation.now:%Y-%m-%d %H:%M} UTC")
     for column in (
         "flow",
@@ -63,7 +64,7 @@ def _table(evaluation) -> Table:  # type: ignore[no-untyped-def]
     return table
 
 
-def _details(evaluation) -> None:  # type: ignore[no-untyped-def]
+def _details(evaluation: Evaluation) -> None:
     for flow in evaluation.flows:
         for reason in flow.reasons:
             stdout.print(f"[bold]{flow.flow}[/bold]: {reason}")

@@ -5,7 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
-from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    DownloadColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 
 from flowsight.cli.output import stderr, stdout
 
@@ -28,7 +35,7 @@ def command(files: tuple[str, ...], db: str, compact: bool) -> None:
         console=stderr,
         transient=True,
     ) as bar:
-        tasks: dict[str, int] = {}
+        tasks: dict[str, TaskID] = {}
 
         def progress(advance: int, total: int, name: str) -> None:
             if name not in tasks:

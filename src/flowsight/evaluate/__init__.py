@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from datetime import UTC, datetime
+from typing import Any
 
 from flowsight.errors import UsageError
 from flowsight.evaluate.assemble import FlowData, assemble
@@ -22,7 +23,6 @@ from flowsight.evaluate.base import (
     RouteRule,
 )
 from flowsight.evaluate.duckdb import DuckDBBackend
-from flowsight.evaluate.latency import merge
 from flowsight.evaluate.plan import FlowPlan, plan_flow, resolve_window
 from flowsight.evaluate.results import Evaluation, FlowResult, Unmatched
 from flowsight.model import Workload
@@ -96,9 +96,11 @@ def _index(aggregates: Aggregates) -> dict[str, FlowData]:
     for row in aggregates.steps:
         of(row[0]).steps.append(row)
     for flow, step, bucket, count in aggregates.histogram:
-        merge(of(flow).histograms.setdefault(step, {}), [(int(bucket), int(count))])
+        hist = of(flow).histograms.setdefault(step, {})
+        hist[bucket] = hist.get(bucket, 0) + count
     for flow, point, bucket, count in aggregates.series_histogram:
-        merge(of(flow).series[int(point)], [(int(bucket), int(count))])
+        hist = of(flow).series[point]
+        hist[bucket] = hist.get(bucket, 0) + count
     for row in aggregates.signals:
         of(row[0]).signal_row = row
     return data
@@ -148,7 +150,7 @@ def evaluate_workload(
         (assemble(workload, p, data.get(p.flow.id, FlowData()), resolution) for p in plans),
         key=sort_key,
     )
-    unmatched = [
+    unmatched: list[dict[str, Any]] = [
         {"service": s, "method": m, "route": r, "spans": int(n)}
         for s, m, r, n in aggregates.unmatched
     ]

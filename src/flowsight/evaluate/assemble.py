@@ -161,9 +161,9 @@ def assemble(workload: Workload, plan: FlowPlan, data: FlowData, resolution: int
     for hist in data.histograms.values():
         merge(all_hist, hist.items())
     unders = [
-        sum(int(r[7 + i]) for r in data.steps)
+        sum(int(r[7 + i]) for r in data.steps)  # type: ignore[call-overload]
         for i in range(len(flow.targets.performance.latency) if flow.targets.performance else 0)
-    ]  # type: ignore[call-overload]
+    ]
     latency = _latency(plan, requests, unders, all_hist)
     gap_runs = gaps(counted, rows) if flow.criticality == "high" else []
     counted_minutes = range_minutes(counted)

@@ -74,7 +74,9 @@ def flow_case(plan: QueryPlan, dialect: Dialect) -> str:
 def step_case(plan: QueryPlan, dialect: Dialect) -> str:
     """Step = the step attribute when set, else the first route rule of that flow matching."""
     whens = []
-    flows = dict.fromkeys(r.flow for r in [*plan.attribute_rules, *plan.route_rules])
+    flows = dict.fromkeys(
+        [r.flow for r in plan.attribute_rules] + [r.flow for r in plan.route_rules]
+    )
     for flow in flows:
         options = [
             _attr(r.step_attribute, dialect)

@@ -54,7 +54,7 @@ def _open(path: Path) -> tuple[IO[bytes], IO[bytes]]:
         raise InputError(f"{path}: cannot be read ({error.strerror})") from None
     if raw.read(2) == GZIP_MAGIC:
         raw.seek(0)
-        return gzip.GzipFile(fileobj=raw), raw
+        return gzip.GzipFile(fileobj=raw), raw  # type: ignore[return-value]
     raw.seek(0)
     return raw, raw
 

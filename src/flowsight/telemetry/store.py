@@ -144,6 +144,7 @@ def segment_files(store: TelemetryStore) -> list[Path]:
 def connect(store: TelemetryStore, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
     """An in-memory DuckDB with a `spans` view over the segments present right now."""
     connection = duckdb.connect(":memory:")
+    connection.execute("SET enable_progress_bar = false")
     if memory_limit:
         connection.execute(f"SET memory_limit = '{memory_limit}'")
     files = segment_files(store)

@@ -7,11 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from conftest import at, span
 
 from flowsight.evaluate import evaluate_workload
 from flowsight.evaluate.clickhouse import ClickHouseBackend
-
-from conftest import at, span
 
 chdb_session = pytest.importorskip("chdb.session")
 
@@ -38,7 +37,11 @@ def _literal(text: str) -> str:
 
 def _row(record: Any, old: bool) -> str:
     kind = (KINDS_OLD if old else KINDS_NEW)[record.kind]
-    status = ("STATUS_CODE_ERROR" if old else "Error") if record.status == 2 else ("STATUS_CODE_UNSET" if old else "Unset")
+    status = (
+        ("STATUS_CODE_ERROR" if old else "Error")
+        if record.status == 2
+        else ("STATUS_CODE_UNSET" if old else "Unset")
+    )
     attrs = ", ".join(f"{_literal(k)}, {_literal(v)}" for k, v in record.attributes.items())
     stamp = datetime.fromtimestamp(record.start_ns // 10**9, UTC).strftime("%Y-%m-%d %H:%M:%S")
     fraction = f"{record.start_ns % 10**9:09d}"
@@ -71,8 +74,12 @@ def test_duckdb_and_clickhouse_agree(workload, store, put, chdb):
     for minute in range(0, 120, 3):
         when = f"2026-11-23T{14 + minute // 60:02d}:{minute % 60:02d}:00Z"
         spans.append(span(when, 503 if minute % 9 == 0 else 200, ms=40 + minute * 7))
-        spans.append(span(when, 404, flow=None, route=None, method="GET", path="/items/9", old=True))
-        spans.append(span(when, 200, flow="beat", step="heartbeat", name="heartbeat", kind=1, user=None))
+        spans.append(
+            span(when, 404, flow=None, route=None, method="GET", path="/items/9", old=True)
+        )
+        spans.append(
+            span(when, 200, flow="beat", step="heartbeat", name="heartbeat", kind=1, user=None)
+        )
         spans.append(span(when, flow=None, route="/unknown", method="GET"))
     spans.append(span("2026-11-24T15:05:00Z", 503))  # late maintenance
     put(*spans)
@@ -80,9 +87,15 @@ def test_duckdb_and_clickhouse_agree(workload, store, put, chdb):
     chdb.query(OTEL_TRACES)
     values = ", ".join(_row(s, old=i % 2 == 0) for i, s in enumerate(spans))
     chdb.query(f"INSERT INTO otel_traces VALUES {values}")
-    kwargs = {"start": at("2026-11-23T00:00:00Z"), "end": at("2026-11-25T00:00:00Z"), "now": at("2026-11-25T00:00:00Z")}
+    kwargs = {
+        "start": at("2026-11-23T00:00:00Z"),
+        "end": at("2026-11-25T00:00:00Z"),
+        "now": at("2026-11-25T00:00:00Z"),
+    }
     from_duckdb = evaluate_workload(workload, store, **kwargs).to_dict()
-    from_clickhouse = evaluate_workload(workload, ClickHouseBackend(_execute(chdb)), **kwargs).to_dict()
+    from_clickhouse = evaluate_workload(
+        workload, ClickHouseBackend(_execute(chdb)), **kwargs
+    ).to_dict()
     assert from_duckdb.pop("backend") == "duckdb" and from_clickhouse.pop("backend") == "clickhouse"
     assert from_duckdb["flows"][0]["requests"] > 0 and from_duckdb["unmatched"]["spans"] == 40
     assert from_clickhouse == from_duckdb

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flowsight.evaluate import evaluate_workload
-
 from conftest import at, span
+
+from flowsight.evaluate import evaluate_workload
 
 MONDAY = ("2026-11-23T00:00:00Z", "2026-11-24T00:00:00Z")
 
@@ -58,7 +58,10 @@ def test_maintenance_72h_ahead_is_excluded_2h_ahead_counts(workload, store, put)
     buy = result.flow("buy")
     assert (buy.requests, buy.bad) == (3, 1)
     rules = {f.rule: f for f in result.findings}
-    assert "evaluate.maintenance-late" in rules and "10 scheduled minutes" in rules["evaluate.maintenance-late"].message
+    assert (
+        "evaluate.maintenance-late" in rules
+        and "10 scheduled minutes" in rules["evaluate.maintenance-late"].message
+    )
     assert "30 scheduled" in rules["evaluate.maintenance-excluded"].message
 
 
@@ -80,7 +83,15 @@ def test_client_errors_good_by_default_bad_when_the_flow_says(workload, store, p
 def test_route_fallback_span_without_route_and_both_conventions(workload, store, put):
     put(
         span("2026-11-23T14:00:00Z", flow=None, route=None, method="GET", path="/items/42"),
-        span("2026-11-23T14:01:00Z", 500, flow=None, route=None, method="GET", path="/items/7?x=1", old=True),
+        span(
+            "2026-11-23T14:01:00Z",
+            500,
+            flow=None,
+            route=None,
+            method="GET",
+            path="/items/7?x=1",
+            old=True,
+        ),
         span("2026-11-23T14:02:00Z", flow=None, route="/cart/add", old=True),
         span("2026-11-23T14:03:00Z", flow=None, route=None, method="GET"),  # no route, no path
     )
@@ -96,7 +107,16 @@ def test_timeslices_and_empty_minute(workload, store, put):
     for minute, bad in ((0, 0), (1, 1), (2, 2)):  # minute 3 is empty
         for i in range(10):
             status = 500 if i < bad else 200
-            beats.append(span(f"2026-11-23T10:0{minute}:{i:02d}Z", status, flow="beat", step="heartbeat", name="heartbeat", kind=1))
+            beats.append(
+                span(
+                    f"2026-11-23T10:0{minute}:{i:02d}Z",
+                    status,
+                    flow="beat",
+                    step="heartbeat",
+                    name="heartbeat",
+                    kind=1,
+                )
+            )
     put(*beats)
     beat = run(workload, store, "2026-11-23T10:00:00Z", "2026-11-23T10:04:00Z").flow("beat")
     # Slices: 100 % good, 90 % good (meets 90), 80 % bad; the empty minute is not a valid slice.

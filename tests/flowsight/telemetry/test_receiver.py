@@ -29,7 +29,9 @@ def request(spans: int = 1, offset: int = 0, flow: str = "list-concerts") -> dic
     return {
         "resourceSpans": [
             {
-                "resource": {"attributes": [{"key": "service.name", "value": {"stringValue": "relecloud"}}]},
+                "resource": {
+                    "attributes": [{"key": "service.name", "value": {"stringValue": "relecloud"}}]
+                },
                 "scopeSpans": [
                     {
                         "spans": [
@@ -42,7 +44,10 @@ def request(spans: int = 1, offset: int = 0, flow: str = "list-concerts") -> dic
                                 "endTimeUnixNano": str(now + 5_000_000),
                                 "attributes": [
                                     {"key": "app.flow", "value": {"stringValue": flow}},
-                                    {"key": "http.response.status_code", "value": {"intValue": "200"}},
+                                    {
+                                        "key": "http.response.status_code",
+                                        "value": {"intValue": "200"},
+                                    },
                                 ],
                             }
                             for i in range(spans)
@@ -67,7 +72,11 @@ def test_json_and_gzip_accepted(client):
     http, store = client
     body = json.dumps(request(3)).encode()
     assert http.post("/v1/traces", content=body, headers=JSON).status_code == 200
-    zipped = http.post("/v1/traces", content=gzip.compress(json.dumps(request(2, 10)).encode()), headers={**JSON, "content-encoding": "gzip"})
+    zipped = http.post(
+        "/v1/traces",
+        content=gzip.compress(json.dumps(request(2, 10)).encode()),
+        headers={**JSON, "content-encoding": "gzip"},
+    )
     assert zipped.status_code == 200 and zipped.json() == {}
     assert span_count(store) == 5
 
@@ -76,11 +85,37 @@ def test_json_and_gzip_accepted(client):
     ("body", "headers", "reason"),
     [
         (b"{not json", JSON, "not valid JSON"),
-        (json.dumps({"resourceSpans": [{"scopeSpans": [{"spans": [{"traceId": "00" * 16, "spanId": "00" * 8, "kind": "SPAN_KIND_SERVER"}]}]}]}).encode(), JSON, "spans[0].kind: enums are integers"),
+        (
+            json.dumps(
+                {
+                    "resourceSpans": [
+                        {
+                            "scopeSpans": [
+                                {
+                                    "spans": [
+                                        {
+                                            "traceId": "00" * 16,
+                                            "spanId": "00" * 8,
+                                            "kind": "SPAN_KIND_SERVER",
+                                        }
+                                    ]
+                                }
+                            ]
+                        }
+                    ]
+                }
+            ).encode(),
+            JSON,
+            "spans[0].kind: enums are integers",
+        ),
         (json.dumps({"resourceSpans": {"x": 1}}).encode(), JSON, "expected an array"),
         (json.dumps(request(1)).replace('"200"', '"2x"').encode(), JSON, "intValue"),
         (b"x" * (65 * 1024), JSON, "exceeds"),
-        (gzip.compress(b"x" * (200 * 1024)), {**JSON, "content-encoding": "gzip"}, "decompressed body exceeds"),
+        (
+            gzip.compress(b"x" * (200 * 1024)),
+            {**JSON, "content-encoding": "gzip"},
+            "decompressed body exceeds",
+        ),
         (b"\x1f\x8b\x08garbage", {**JSON, "content-encoding": "gzip"}, "not valid gzip"),
         (b"\x0a\xff\xff", {"content-type": "application/x-protobuf"}, "not a valid OTLP protobuf"),
     ],
@@ -103,7 +138,9 @@ def _free_port() -> int:
 @pytest.fixture
 def collector(tmp_path: Path):  # type: ignore[no-untyped-def]
     port, db = _free_port(), tmp_path / "store"
-    process = subprocess.Popen([*FLOWSIGHT, "collect", "--db", str(db), "--port", str(port)], stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [*FLOWSIGHT, "collect", "--db", str(db), "--port", str(port)], stderr=subprocess.PIPE
+    )
     url = f"http://127.0.0.1:{port}/v1/traces"
     for _ in range(100):
         try:
@@ -135,8 +172,22 @@ def test_sdk_exporter_spans_are_evaluated(collector, tmp_path):
             current.set_attribute("http.response.status_code", status)
     provider.shutdown()
     answer = subprocess.run(
-        [*FLOWSIGHT, "evaluate", str(ROOT / "examples/relecloud/workload.yaml"), "--db", str(db), "--window", "1d", "--format", "json", "--fail-on", "none"],
-        capture_output=True, text=True, check=True,
+        [
+            *FLOWSIGHT,
+            "evaluate",
+            str(ROOT / "examples/relecloud/workload.yaml"),
+            "--db",
+            str(db),
+            "--window",
+            "1d",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
     )
     flows = {f["flow"]: f for f in json.loads(answer.stdout)["flows"]}
     steps = {s["step"]: s["requests"] for s in flows["list-concerts"]["steps"]}
@@ -162,8 +213,22 @@ def test_evaluate_reads_while_collect_keeps_receiving(collector):
     for batch in range(10):
         assert httpx.post(url, json=request(10, batch * 10), timeout=5).status_code == 200
     evaluating = subprocess.Popen(
-        [*FLOWSIGHT, "evaluate", str(ROOT / "examples/relecloud/workload.yaml"), "--db", str(db), "--window", "1d", "--format", "json", "--fail-on", "none", "--no-series"],
-        stdout=subprocess.PIPE, text=True,
+        [
+            *FLOWSIGHT,
+            "evaluate",
+            str(ROOT / "examples/relecloud/workload.yaml"),
+            "--db",
+            str(db),
+            "--window",
+            "1d",
+            "--format",
+            "json",
+            "--fail-on",
+            "none",
+            "--no-series",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
     )
     sent = 100
     while evaluating.poll() is None:
