@@ -116,7 +116,7 @@ def read_workload(path: str | Path) -> LoadResult:
     if has_errors(findings):
         return LoadResult(None, sort_findings(findings))
     if len(parts) == 1 and isinstance(parts[0][0], dict):
-        merged, source, merge_findings = parts[0][0], parts[0][1], []
+        merged, source, merge_findings = parts[0][0], parts[0][1], list[Finding]()
     else:
         merged, source, merge_findings = _merge(parts)
     findings.extend(merge_findings)
