@@ -70,7 +70,9 @@ def _sli(objective: Objective, options: ExportOptions, name: str) -> dict[str, A
         "total": {"metricSource": {"type": "Prometheus", "spec": {"query": queries.total("1m")}}},
     }
     if objective.threshold is None:
-        ratio["bad"] = {"metricSource": {"type": "Prometheus", "spec": {"query": queries.bad("1m")}}}
+        ratio["bad"] = {
+            "metricSource": {"type": "Prometheus", "spec": {"query": queries.bad("1m")}}
+        }
     else:
         good = queries.good("1m")
         ratio["good"] = {"metricSource": {"type": "Prometheus", "spec": {"query": good}}}

@@ -21,6 +21,7 @@ from flowsight.load.references import reference_findings
 from flowsight.load.source import SourceMap
 from flowsight.model import Workload
 
+
 def read_documents(paths: list[Path]) -> list[dict[str, Any]]:
     """Every YAML or JSON document of the files, in file order; unreadable files raise InputError."""
     documents: list[dict[str, Any]] = []
@@ -72,7 +73,10 @@ def _target(objective: dict[str, Any]) -> float:
 
 
 def _reliability(spec: dict[str, Any], objective: dict[str, Any], name: str) -> dict[str, Any]:
-    reliability: dict[str, Any] = {"availability": _target(objective), "window": _window(spec, name)}
+    reliability: dict[str, Any] = {
+        "availability": _target(objective),
+        "window": _window(spec, name),
+    }
     if spec.get("budgetingMethod") in ("Timeslices", "RatioTimeslices"):
         reliability["budgeting"] = "timeslices"
         reliability["slice"] = _slice(objective.get("timeSliceWindow", 1))
@@ -111,10 +115,13 @@ class _FlowBuilder:
         labels = metadata.get("labels", {})
         objective = spec["objectives"][0]
         flow = self.data
-        flow.setdefault("name", notes.get(f"{PREFIX}flow-name") or metadata.get("displayName") or flow["id"])
+        flow.setdefault(
+            "name", notes.get(f"{PREFIX}flow-name") or metadata.get("displayName") or flow["id"]
+        )
         flow.setdefault("kind", notes.get(f"{PREFIX}flow-kind", "user"))
         flow.setdefault(
-            "description", spec.get("description") or f"Imported from OpenSLO SLO '{metadata['name']}'."
+            "description",
+            spec.get("description") or f"Imported from OpenSLO SLO '{metadata['name']}'.",
         )
         flow.setdefault("criticality", labels.get(f"{PREFIX}criticality", "medium"))
         if f"{PREFIX}owner" in notes:
@@ -126,7 +133,10 @@ class _FlowBuilder:
         flow["targets"].setdefault("operations", {"alert_severity": _severity(slo, policies)})
         if f"{PREFIX}threshold" in notes:
             self.latency.append(
-                {"percentile": float(notes[f"{PREFIX}percentile"]), "threshold": notes[f"{PREFIX}threshold"]}
+                {
+                    "percentile": float(notes[f"{PREFIX}percentile"]),
+                    "threshold": notes[f"{PREFIX}threshold"],
+                }
             )
             return
         reliability = json.loads(notes.get(f"{PREFIX}recovery", "{}"))

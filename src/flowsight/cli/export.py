@@ -1,0 +1,104 @@
+"""`flowsight export FORMAT FILE`: monitoring as code from the workload model."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from flowsight.cli.output import stderr
+from flowsight.errors import UsageError
+from flowsight.export import ExportOptions, exporters, get_exporter
+from flowsight.export.base import DEFAULT_HORIZON_DAYS, DEFAULT_METRIC
+from flowsight.load import load_workload
+
+
+def _horizon_start(value: str | None) -> datetime:
+    if value is None:
+        return ExportOptions().horizon_start
+    try:
+        day = datetime.strptime(value, "%Y-%m-%d")
+    except ValueError as error:
+        raise UsageError(
+            f"--horizon-start '{value}' is not a date", hint="write it as YYYY-MM-DD"
+        ) from error
+    return day.replace(tzinfo=UTC)
+
+
+def write_output(text: str, output: Path | None) -> None:
+    """Write to the file, or to standard output when no file is given."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    try:
+        output.write_text(text, encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot write {output}: {error.strerror}") from error
+    stderr.print(f"wrote {output}")
+
+
+@click.command("export")
+@click.argument("format_name", metavar="FORMAT", type=click.Choice(list(exporters())))
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option(
+    "-o", "--output", type=click.Path(path_type=Path), help="File to write (default: stdout)."
+)
+@click.option(
+    "--metric", default=DEFAULT_METRIC, show_default=True, help="Histogram the SLIs read."
+)
+@click.option(
+    "--service-label",
+    default="service_name",
+    show_default=True,
+    help="Label holding the service name (`job` when Prometheus scrapes the OTel exporter).",
+)
+@click.option(
+    "--horizon-start", help="First day of the schedule gates, YYYY-MM-DD (default: today)."
+)
+@click.option(
+    "--horizon-days",
+    type=click.IntRange(7, 3660),
+    default=DEFAULT_HORIZON_DAYS,
+    show_default=True,
+    help="Days the schedule gates cover; a ticket alert warns 30 days before they end.",
+)
+@click.option("--smtp-smarthost", default="localhost:25", show_default=True)
+@click.option("--smtp-from", default="alertmanager@localhost", show_default=True)
+def command(
+    format_name: str,
+    file: Path,
+    output: Path | None,
+    metric: str,
+    service_label: str,
+    horizon_start: str | None,
+    horizon_days: int,
+    smtp_smarthost: str,
+    smtp_from: str,
+) -> None:
+    """Generate monitoring for the workload in FILE.
+
+    \b
+    FORMAT is one of:
+      prometheus    recording rules and schedule-gated burn-rate alerts
+      alertmanager  routing tree, receivers and inhibition from escalation paths
+      openslo       OpenSLO v1 Service, SLI, SLO and AlertPolicy documents
+      grafana       dashboard JSON, a row per criticality
+
+    \b
+    Example:
+      flowsight export prometheus examples/relecloud/workload.yaml -o rules.yaml
+    """
+    options = ExportOptions(
+        metric=metric,
+        service_label=service_label,
+        horizon_start=_horizon_start(horizon_start),
+        horizon_days=horizon_days,
+        smtp_smarthost=smtp_smarthost,
+        smtp_from=smtp_from,
+    )
+    workload = load_workload(file).workload
+    artifact = get_exporter(format_name).export(workload, options)
+    for warning in artifact.warnings:
+        stderr.print(f"[yellow]warning:[/yellow] {warning}", markup=True)
+    write_output(artifact.text, output)

@@ -1,0 +1,26 @@
+"""`flowsight import openslo FILES`: bootstrap a workload from OpenSLO v1 documents."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from flowsight.cli.export import write_output
+from flowsight.imports.openslo import import_openslo, read_documents, workload_yaml
+
+
+@click.command("import")
+@click.argument("source", type=click.Choice(["openslo"]))
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
+@click.option("-o", "--output", type=click.Path(path_type=Path), help="Workload file to write.")
+def command(source: str, files: tuple[Path, ...], output: Path | None) -> None:
+    """Write a workload file built from the SLOs in FILES.
+
+    \b
+    Example:
+      flowsight export openslo workload.yaml -o slos.yaml
+      flowsight import openslo slos.yaml -o workload.yaml
+    """
+    workload = import_openslo(read_documents(list(files)))
+    write_output(workload_yaml(workload), output)
