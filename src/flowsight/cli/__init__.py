@@ -34,6 +34,8 @@ COMMAND_MODULES = [
     "cost",
     "review",
     "serve",
+    "export",
+    "import_",
 ]
 
 
