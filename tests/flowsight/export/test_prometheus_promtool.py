@@ -18,6 +18,7 @@ from export_support import GOLDEN_OPTIONS, run, tool
 from flowsight.calendar import is_open
 from flowsight.export.base import ExportOptions, dump_yaml
 from flowsight.export.prometheus import build_rules, export_prometheus
+from flowsight.export.schedule_gate import build_gate
 from flowsight.model import Workload
 
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -181,5 +182,51 @@ def test_schedule_gate_follows_new_york_on_the_daylight_saving_change_day(
         {
             "evaluation_interval": "30m",
             "tests": [{"interval": "30m", "input_series": [], "promql_expr_test": cases}],
+        },
+    )
+
+
+def _gate_series(workload: Workload, start: datetime, minutes: int) -> dict[str, str]:
+    """The Python gate's 0/1 values per minute from `start`, in promtool's run notation."""
+    schedule = workload.schedule("extended-hours")
+    assert schedule is not None
+    gate = build_gate(schedule, datetime(2026, 1, 1, tzinfo=UTC), 730)
+    values = [int(gate.is_open(int(start.timestamp()) + 60 * m)) for m in range(minutes + 1)]
+    runs: list[list[int]] = []
+    for value in values:
+        if runs and runs[-1][0] == value:
+            runs[-1][1] += 1
+        else:
+            runs.append([value, 1])
+    notation = " ".join(f"{value}+0x{length - 1}" for value, length in runs)
+    return {"series": 'flowsight:schedule_open{schedule="extended-hours"}', "values": notation}
+
+
+@pytest.mark.slow
+def test_outage_on_the_2026_daylight_saving_day_alerts_only_in_open_hours(
+    relecloud: Workload, tmp_path: Path
+) -> None:
+    """Sunday 2026-03-08 from 05:00 UTC (00:00 EST), an all-day outage of checkout.
+
+    The gate (from the 2026 horizon of the default export) feeds the flow's rules:
+    extended hours open at 09:00 EDT = 13:00 UTC (8 h into the test) and close at
+    18:00 EDT = 22:00 UTC (17 h in); an EST-only clock would be an hour late on both.
+    """
+    minutes = 17 * 60 + 30
+    both = _alerts(relecloud, ["fast", "slow"])
+    series = [
+        _counter("500", 60, minutes),
+        _gate_series(relecloud, datetime(2026, 3, 8, 5, tzinfo=UTC), minutes),
+    ]
+    cases = [
+        {"eval_time": t, "alertname": "FlowsightErrorBudgetBurn", "exp_alerts": expected}
+        for t, expected in [("7h50m", []), ("8h10m", both), ("16h50m", both), ("17h10m", [])]
+    ]
+    _promtool(
+        tmp_path,
+        _groups(relecloud, {FLOW_GROUP}, set())[1:],
+        {
+            "evaluation_interval": "1m",
+            "tests": [{"interval": "1m", "input_series": series, "alert_rule_test": cases}],
         },
     )
