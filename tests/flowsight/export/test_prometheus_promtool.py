@@ -230,3 +230,32 @@ def test_outage_on_the_2026_daylight_saving_day_alerts_only_in_open_hours(
             "tests": [{"interval": "1m", "input_series": series, "alert_rule_test": cases}],
         },
     )
+
+
+def test_horizon_ending_ticket_fires_30_days_before_the_gates_end(
+    relecloud: Workload, tmp_path: Path
+) -> None:
+    """With a 32-day horizon from the epoch, the ticket is due from day 2 on."""
+    options = ExportOptions(horizon_start=EPOCH, horizon_days=32)
+    data, _ = build_rules(relecloud, options)
+    group = data["groups"][0]
+    alert = group["rules"][-1]
+    assert alert["alert"] == "FlowsightScheduleHorizonEnding"
+    expected = [{"exp_labels": alert["labels"], "exp_annotations": alert["annotations"]}]
+    _promtool(
+        tmp_path,
+        [group],
+        {
+            "evaluation_interval": "1h",
+            "tests": [
+                {
+                    "interval": "1h",
+                    "input_series": [],
+                    "alert_rule_test": [
+                        {"eval_time": "47h", "alertname": alert["alert"], "exp_alerts": []},
+                        {"eval_time": "49h", "alertname": alert["alert"], "exp_alerts": expected},
+                    ],
+                }
+            ],
+        },
+    )
