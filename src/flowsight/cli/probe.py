@@ -81,6 +81,11 @@ def print_summary(report: ProbeReport, fail_rank: int) -> bool:
             continue
         verdict = "[green]passed[/green]" if probe.passed else "[bold red]FAILED[/bold red]"
         stdout.print(f"{probe.flow.id} ({probe.flow.criticality}): {verdict}")
+        for journey in probe.journeys:
+            failed = next((r for r in journey.requests if not r.ok), None)
+            if failed is not None:
+                where = f"{journey.journey}: {failed.method} {failed.path} ({failed.name})"
+                stdout.print(f"  {escape(where)}: {escape(failed.error or '')}")
     if report.spans_recorded:
         stdout.print(f"recorded {report.spans_recorded} synthetic spans in the telemetry store")
     return bool(report.failed(fail_rank))

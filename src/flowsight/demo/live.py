@@ -18,7 +18,7 @@ import httpx
 
 from flowsight.demo.scenario import Event, Scenario
 from flowsight.loadgen import LoadOptions, LoadStats, Mix, generate_load
-from flowsight.model import JourneyRequest, Workload
+from flowsight.model import Flow, Journey, JourneyRequest, Workload
 from flowsight.probe import FlowProbe, probe_flows
 from flowsight.probe.runner import JourneyContext, make_client, run_request
 from flowsight.probe.spans import journey_spans
@@ -46,6 +46,7 @@ class LiveRun:
     purchase_ok: bool | None = None
     remaining_faults: list[dict[str, Any]] = field(default_factory=list)
     admin_token: str = ""
+    employee_session: dict[str, Any] = field(default_factory=dict)
 
     def seconds_since_anchor(self) -> float:
         return (datetime.now(UTC) - self.anchor).total_seconds()
@@ -65,17 +66,23 @@ async def _inject(client: httpx.AsyncClient, token: str, fault: dict[str, Any]) 
     response.raise_for_status()
 
 
-async def _purchase_during(client: httpx.AsyncClient, run: LiveRun, token: str, fault: dict[str, Any]) -> bool:  # fmt: skip
-    """Sign in and pick a concert, then inject the fault right before the checkout."""
+def _purchase_journey(run: LiveRun) -> tuple[Flow, Journey] | None:
     flow = run.workload.flow("purchase-ticket")
-    journey = flow.journeys[0] if flow and flow.journeys else None
-    if flow is None or journey is None:
+    if flow is None or not flow.journeys or flow.journeys[0].sign_in is None:
+        return None
+    return flow, flow.journeys[0]
+
+
+async def _purchase_during(client: httpx.AsyncClient, run: LiveRun, token: str, fault: dict[str, Any]) -> bool:  # fmt: skip
+    """Pick a concert with the session signed in beforehand, inject, then check out."""
+    found = _purchase_journey(run)
+    if found is None:
         await _inject(client, token, fault)
         return False
-    user, password = run.credentials[journey.role or "Employee"]
-    context = JourneyContext(client, random.Random(7), {"username": user, "password": password})
+    flow, journey = found
+    context = JourneyContext(client, random.Random(7), dict(run.employee_session))
     jar = httpx.Cookies()
-    for request in journey.all_requests:
+    for request in journey.requests:
         if request.step == "checkout":
             await _inject(client, token, fault)
         outcome = await run_request(request, flow.id, context, jar, "0" * 31 + "2")
@@ -83,6 +90,20 @@ async def _purchase_during(client: httpx.AsyncClient, run: LiveRun, token: str, 
         if not outcome.ok:
             return False
     return True
+
+
+async def _sign_in_employee(client: httpx.AsyncClient, run: LiveRun) -> None:
+    """The purchase journey's sign-in, done before the load so it never queues behind it."""
+    found = _purchase_journey(run)
+    if found is None or found[1].sign_in is None:
+        return
+    flow, journey = found
+    sign_in = found[1].sign_in
+    user, password = run.credentials[journey.role or "Employee"]
+    context = JourneyContext(client, random.Random(5), {"username": user, "password": password})
+    outcome = await run_request(sign_in, flow.id, context, httpx.Cookies(), "0" * 31 + "4")
+    run.stats.record(outcome)
+    run.employee_session = context.variables
 
 
 async def _event(client: httpx.AsyncClient, run: LiveRun, token: str, event: Event) -> None:
@@ -111,6 +132,7 @@ async def _prepare(run: LiveRun) -> None:
     """
     async with make_client(run.base_url, 10.0) as client:
         run.admin_token = await _admin_token(client, run)
+        await _sign_in_employee(client, run)
     run.on_event(f"A+{run.seconds_since_anchor():.0f}s synthetic probes of every flow's journeys")
     run.probes = await probe_flows(
         list(run.workload.flows), run.base_url, run.credentials, 10.0, 11
