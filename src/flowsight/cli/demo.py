@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import click
+from rich import box
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from flowsight.cli.load import live_progress
 from flowsight.cli.output import stdout
@@ -20,29 +22,57 @@ STYLE = {"meeting": "green", "at_risk": "yellow", "breached": "bold red", "no_da
 EXPECTED_BREACHED = {"list-concerts", "collect-telemetry"}
 
 
-def verdict_table(result: DemoResult) -> Table:
-    table = Table(title=f"Verdicts over {result.start:%H:%M}-{result.end:%H:%M} UTC (compressed)")
-    columns = ("flow", "crit.", "verdict", "availability", "objective", "requests", "failed",
-               "injected", "p95")  # fmt: skip
-    for column in columns:
-        table.add_column(column)
+def _rows(result: DemoResult) -> list[list[str]]:
+    rows = []
     for flow in result.evaluation.flows:
         style = STYLE[flow.verdict]
-        unit = "min" if flow.slices else ""
-        failed = f"{flow.slices['bad']} {unit}" if flow.slices else str(flow.bad)
         p95 = flow.percentiles_ms.get("p95")
-        table.add_row(
-            flow.flow,
-            flow.criticality,
-            f"[{style}]{flow.verdict.replace('_', ' ')}[/{style}]",
-            "-" if flow.availability is None else f"{flow.availability:.3f} %",
-            "-" if flow.objective is None else f"{flow.objective:g} %",
-            f"{flow.slices['valid']} min" if flow.slices else str(flow.requests),
-            failed,
-            str(result.injected.get(flow.flow, 0)),
-            "-" if p95 is None else f"{p95:g} ms",
+        rows.append(
+            [
+                flow.flow,
+                flow.criticality[0].upper(),
+                f"[{style}]{flow.verdict.replace('_', ' ')}[/{style}]",
+                "-" if flow.availability is None else f"{flow.availability:.2f}%",
+                "-" if flow.objective is None else f"{flow.objective:g}%",
+                str(flow.requests),
+                str(flow.bad),
+                str(result.injected.get(flow.flow, 0)),
+                "-" if p95 is None else f"{p95:.0f} ms",
+            ]
         )
+    return rows
+
+
+def verdict_table(result: DemoResult) -> Table:
+    """Compact enough for an 80-column terminal."""
+    table = Table(
+        title=f"Verdicts over {result.start:%H:%M}-{result.end:%H:%M} UTC (compressed window)",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+    )
+    rows = _rows(result)
+    for index, column in enumerate(("flow", "c", "verdict", "avail.", "SLO", "req.", "failed", "inj.", "p95")):  # fmt: skip
+        plain = [len(Text.from_markup(row[index]).plain) for row in rows]
+        table.add_column(
+            column,
+            justify="left" if index < 3 else "right",
+            no_wrap=True,
+            min_width=max([len(column), *plain]),
+        )
+    for row in rows:
+        table.add_row(*row)
     return table
+
+
+def print_slices(result: DemoResult) -> None:
+    """Time-slice flows: say what the availability column counts."""
+    for flow in result.evaluation.flows:
+        if flow.slices:
+            stdout.print(
+                f"{flow.flow} is budgeted in {flow.slices['minutes']}-minute slices: "
+                f"{flow.slices['bad']} of {flow.slices['valid']} counted minutes bad; minutes "
+                "of announced maintenance are not counted, nor are their failed requests."
+            )
 
 
 def print_breaches(result: DemoResult) -> None:
@@ -79,6 +109,8 @@ def print_result(result: DemoResult) -> None:
         f"the purchase made during it {'succeeded' if result.live.purchase_ok else 'FAILED'}."
     )
     stdout.print(verdict_table(result))
+    stdout.print("(H)igh, (M)edium, (L)ow criticality; failed and injected count requests.")
+    print_slices(result)
     print_breaches(result)
     stdout.rule("Where everything went")
     for name, path in result.paths.items():
