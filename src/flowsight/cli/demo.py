@@ -5,13 +5,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import click
-from rich import box
 from rich.markup import escape
 from rich.table import Table
-from rich.text import Text
 
 from flowsight.cli.load import live_progress
 from flowsight.cli.output import stdout
+from flowsight.cli.probe import compact_table
 from flowsight.errors import EXIT_FINDINGS
 
 if TYPE_CHECKING:
@@ -45,23 +44,9 @@ def _rows(result: DemoResult) -> list[list[str]]:
 
 def verdict_table(result: DemoResult) -> Table:
     """Compact enough for an 80-column terminal."""
-    table = Table(
-        title=f"Verdicts over {result.start:%H:%M}-{result.end:%H:%M} UTC (compressed window)",
-        box=box.SIMPLE_HEAD,
-        pad_edge=False,
-    )
-    rows = _rows(result)
-    for index, column in enumerate(("flow", "c", "verdict", "avail.", "SLO", "req.", "failed", "inj.", "p95")):  # fmt: skip
-        plain = [len(Text.from_markup(row[index]).plain) for row in rows]
-        table.add_column(
-            column,
-            justify="left" if index < 3 else "right",
-            no_wrap=True,
-            min_width=max([len(column), *plain]),
-        )
-    for row in rows:
-        table.add_row(*row)
-    return table
+    title = f"Verdicts over {result.start:%H:%M}-{result.end:%H:%M} UTC (compressed window)"
+    columns = ["flow", "c", "verdict", "avail.", "SLO", "req.", "failed", "inj.", "p95"]
+    return compact_table(title, columns, _rows(result), left=3)
 
 
 def print_slices(result: DemoResult) -> None:

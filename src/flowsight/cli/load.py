@@ -10,7 +10,7 @@ from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from flowsight.cli.output import stderr, stdout
-from flowsight.cli.probe import CREDENTIAL_HELP
+from flowsight.cli.probe import CREDENTIAL_HELP, compact_table
 from flowsight.errors import EXIT_FINDINGS, UsageError
 
 if TYPE_CHECKING:
@@ -29,36 +29,34 @@ def _duration_seconds(text: str) -> float:
 def flow_table(report: LoadReport) -> Table:
     from flowsight.loadgen import percentile
 
-    table = Table(title=f"Load against {report.base_url}: {report.stats.requests} requests")
-    for column in ("flow", "offered", "requests", "failed", "p50", "p95", "p99", "statuses"):
-        table.add_column(column)
+    rows = []
     for flow_id, stats in sorted(report.stats.flows.items()):
         cells = [percentile(stats.latencies_s, p) for p in (50, 95, 99)]
-        statuses = ", ".join(f"{k}: {v}" for k, v in sorted(stats.statuses.items()))
         offered = report.mix.offered(flow_id)
-        table.add_row(
-            flow_id,
-            f"{offered:.1f}/min" if offered else "-",
-            str(stats.requests),
-            str(stats.failures),
-            *["-" if c is None else f"{c * 1000:.0f} ms" for c in cells],
-            statuses,
+        rows.append(
+            [
+                flow_id,
+                f"{offered:.1f}/min" if offered else "-",
+                str(stats.requests),
+                str(stats.failures),
+                *["-" if c is None else f"{c * 1000:.0f} ms" for c in cells],
+                ", ".join(f"{k}: {v}" for k, v in sorted(stats.statuses.items())),
+            ]
         )
-    return table
+    columns = ["flow", "offered", "requests", "failed", "p50", "p95", "p99", "statuses"]
+    title = f"Load against {report.base_url}: {report.stats.requests} requests"
+    return compact_table(title, columns, rows)
 
 
 def check_table(report: LoadReport) -> Table:
-    table = Table(title="Thresholds (the flows' performance and reliability targets)")
-    for column in ("flow", "threshold", "target", "measured", "result"):
-        table.add_column(column)
-    for check in report.checks:
-        result = {
-            True: "[green]pass[/green]",
-            False: "[bold red]FAIL[/bold red]",
-            None: "[dim]n/a[/dim]",
-        }
-        table.add_row(check.flow, check.name, check.target, check.measured, result[check.passed])
-    return table
+    result = {
+        True: "[green]pass[/green]",
+        False: "[bold red]FAIL[/bold red]",
+        None: "[dim]n/a[/dim]",
+    }
+    rows = [[c.flow, c.name, c.target, c.measured, result[c.passed]] for c in report.checks]
+    columns = ["flow", "threshold", "target", "measured", "result"]
+    return compact_table("Thresholds (the flows' targets)", columns, rows, left=2)
 
 
 def print_report(report: LoadReport) -> None:

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import click
+from rich import box
 from rich.markup import escape
 from rich.table import Table
+from rich.text import Text
 
 from flowsight.cli.output import stdout
 from flowsight.errors import EXIT_FINDINGS
@@ -21,6 +23,22 @@ CREDENTIAL_HELP = (
 )
 
 
+def compact_table(title: str, columns: list[str], rows: list[list[str]], left: int = 1) -> Table:
+    """A borderless table whose columns never truncate (rows hold rich markup)."""
+    table = Table(title=title, box=box.SIMPLE_HEAD, pad_edge=False)
+    for index, column in enumerate(columns):
+        plain = [len(Text.from_markup(row[index]).plain) for row in rows]
+        table.add_column(
+            column,
+            justify="left" if index < left else "right",
+            no_wrap=True,
+            min_width=max([len(column), *plain]),
+        )
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
 def _latency_cell(latency_ms: float, threshold: float | None) -> str:
     if threshold is None:
         return f"{latency_ms:.0f} ms"
@@ -29,49 +47,26 @@ def _latency_cell(latency_ms: float, threshold: float | None) -> str:
 
 
 def _table(report: ProbeReport) -> Table:
-    table = Table(title=f"Probes against {report.base_url}")
-    for column in (
-        "flow",
-        "crit.",
-        "journey",
-        "request",
-        "step",
-        "status",
-        "latency / target",
-        "result",
-    ):
-        table.add_column(column)
+    rows = []
     for probe in report.flows:
         if not probe.journeys:
-            table.add_row(
-                probe.flow.id,
-                probe.flow.criticality,
-                "-",
-                "-",
-                "-",
-                "-",
-                "-",
-                "[dim]no journeys[/dim]",
-            )
+            rows.append([probe.flow.id, "-", "[dim]no journeys[/dim]", "-", "-", "-", "-"])
         for journey in probe.journeys:
             for request in journey.requests:
                 threshold = probe.threshold_ms() if request.flow == probe.flow.id else None
-                result = (
-                    "[green]pass[/green]"
-                    if request.ok
-                    else f"[bold red]fail[/bold red] {escape(request.error or '')}"
+                rows.append(
+                    [
+                        probe.flow.id,
+                        journey.journey,
+                        escape(request.name),
+                        request.step or "-",
+                        "-" if request.status is None else str(request.status),
+                        _latency_cell(request.latency_s * 1000, threshold),
+                        "[green]pass[/green]" if request.ok else "[bold red]fail[/bold red]",
+                    ]
                 )
-                table.add_row(
-                    probe.flow.id,
-                    probe.flow.criticality,
-                    journey.journey,
-                    escape(request.name),
-                    request.step or "-",
-                    "-" if request.status is None else str(request.status),
-                    _latency_cell(request.latency_s * 1000, threshold),
-                    result,
-                )
-    return table
+    columns = ["flow", "journey", "request", "step", "status", "latency / target", "result"]
+    return compact_table(f"Probes against {report.base_url}", columns, rows, left=4)
 
 
 def print_summary(report: ProbeReport, fail_rank: int) -> bool:
