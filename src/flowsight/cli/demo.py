@@ -78,10 +78,16 @@ def print_breaches(result: DemoResult) -> None:
 def deviations(result: DemoResult) -> list[str]:
     """Where the measured outcome differs from what the scenario is built to show."""
     problems = []
+    failures = result.scenario.expected_failures()
     for flow in result.evaluation.flows:
         expected = "breached" if flow.flow in EXPECTED_BREACHED else "meeting"
         if flow.verdict != expected:
             problems.append(f"{flow.flow} is {flow.verdict}, the scenario expects {expected}")
+        if flow.bad != failures.get(flow.flow, 0):
+            problems.append(
+                f"{flow.flow} has {flow.bad} failed requests, the scenario injected "
+                f"{failures.get(flow.flow, 0)} that should count"
+            )
     return problems
 
 
