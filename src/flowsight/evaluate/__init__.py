@@ -12,6 +12,8 @@ import os
 from datetime import UTC, datetime
 from typing import Any
 
+import numpy as np
+
 from flowsight.errors import UsageError
 from flowsight.evaluate.assemble import FlowData, assemble
 from flowsight.evaluate.base import (
@@ -19,10 +21,12 @@ from flowsight.evaluate.base import (
     Aggregates,
     AttributeRule,
     Backend,
+    Columns,
     QueryPlan,
     RouteRule,
 )
 from flowsight.evaluate.duckdb import DuckDBBackend
+from flowsight.evaluate.measure import MinuteRows
 from flowsight.evaluate.plan import FlowPlan, plan_flow, resolve_window
 from flowsight.evaluate.results import Evaluation, FlowResult, Unmatched
 from flowsight.model import Workload
@@ -85,22 +89,36 @@ def _query_plan(workload: Workload, plans: list[FlowPlan], resolution: int) -> Q
     )
 
 
+def _per_flow(columns: Columns) -> dict[str, Columns]:
+    """Columns per flow (the first column), each sorted by the remaining key columns."""
+    flows = columns["flow"]
+    if not len(flows):
+        return {}
+    names, inverse = np.unique(flows.astype(str), return_inverse=True)
+    keys = [c for name, c in columns.items() if name != "flow"]
+    out = {}
+    for index, flow in enumerate(names.tolist()):
+        mask = inverse == index
+        order = np.lexsort([k[mask] for k in reversed(keys[:2])])
+        out[flow] = {name: c[mask][order] for name, c in columns.items() if name != "flow"}
+    return out
+
+
 def _index(aggregates: Aggregates) -> dict[str, FlowData]:
     data: dict[str, FlowData] = {}
 
     def of(flow: object) -> FlowData:
         return data.setdefault(str(flow), FlowData())
 
-    for flow, minute, total, ok, client, bad in aggregates.minutes:
-        of(flow).minutes[int(minute)] = (int(total), int(ok), int(client), int(bad))
+    for flow, c in _per_flow(aggregates.minutes).items():
+        of(flow).minutes = MinuteRows(c["minute"], c["total"], c["ok"], c["client"], c["bad"])
     for row in aggregates.steps:
         of(row[0]).steps.append(row)
     for flow, step, bucket, count in aggregates.histogram:
         hist = of(flow).histograms.setdefault(step, {})
         hist[bucket] = hist.get(bucket, 0) + count
-    for flow, point, bucket, count in aggregates.series_histogram:
-        hist = of(flow).series[point]
-        hist[bucket] = hist.get(bucket, 0) + count
+    for flow, c in _per_flow(aggregates.series_histogram).items():
+        of(flow).series = (c["point"], c["bucket"], c["count"])
     for row in aggregates.signals:
         of(row[0]).signal_row = row
     return data

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 
+import numpy as np
+
 from flowsight.evaluate.budgets import alert_state
-from flowsight.evaluate.latency import STANDARD_PERCENTILES, Histogram, merge, percentiles
+from flowsight.evaluate.latency import (
+    STANDARD_PERCENTILES,
+    Histogram,
+    grouped_percentiles,
+    merge,
+    percentiles,
+)
 from flowsight.evaluate.measure import (
     MinuteRows,
     burn_rates,
@@ -32,14 +39,19 @@ from flowsight.model import Workload
 MAX_GAPS_LISTED = 100
 
 
+def _no_series() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    return (np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64))
+
+
 @dataclass
 class FlowData:
     """The aggregates of one flow, indexed."""
 
-    minutes: MinuteRows = field(default_factory=dict)
+    minutes: MinuteRows = field(default_factory=MinuteRows.empty)
     steps: list[tuple[object, ...]] = field(default_factory=list)
     histograms: dict[str | None, Histogram] = field(default_factory=dict)
-    series: dict[int, Histogram] = field(default_factory=lambda: defaultdict(dict))
+    #: series latency buckets: point, bucket, count columns sorted by point then bucket
+    series: tuple[np.ndarray, np.ndarray, np.ndarray] = field(default_factory=_no_series)
     signal_row: tuple[object, ...] | None = None
 
 
@@ -90,15 +102,16 @@ def _steps(plan: FlowPlan, data: FlowData, bad_clients: bool) -> list[StepResult
 def _series(
     plan: FlowPlan, data: FlowData, resolution: int, allowed: float | None, bad_clients: bool
 ) -> list[SeriesPoint]:
-    points: dict[int, list[int]] = {}
-    for minute, (total, ok, client, _) in sorted(data.minutes.items()):
-        if plan.start_minute <= minute < plan.end_minute:
-            counts = points.setdefault(minute // resolution, [0, 0])
-            counts[0] += total
-            counts[1] += ok if bad_clients else ok + client
+    inside = data.minutes.between(plan.start_minute, plan.end_minute)
+    points, starts = np.unique(inside.minute // resolution, return_index=True)
+    if not len(points):
+        return []
+    totals = np.add.reduceat(inside.total, starts).tolist()
+    goods = np.add.reduceat(inside.good(bad_clients), starts).tolist()
+    latency = grouped_percentiles(*data.series, (50.0, 95.0, 99.0))
+    empty = percentiles({}, (50.0, 95.0, 99.0))
     series, spent = [], 0
-    for point in sorted(points):
-        total, good = points[point]
+    for point, total, good in zip(points.tolist(), totals, goods, strict=True):
         spent += total - good
         remaining = None if not allowed else round((allowed - spent) / allowed, 6)
         series.append(
@@ -108,7 +121,7 @@ def _series(
                 good,
                 total - good,
                 round(100 * good / total, 6) if total else None,
-                percentiles(data.series.get(point, {}), (50.0, 95.0, 99.0)),
+                latency.get(point, empty),
                 remaining,
             )
         )
@@ -150,9 +163,9 @@ def assemble(workload: Workload, plan: FlowPlan, data: FlowData, resolution: int
     ]
     late = minutes_of(plan.late)
     bad_clients = bool(target and target.client_errors_are_bad)
-    rows = {m: r for m, r in data.minutes.items() if window[0] <= m < window[1]}
-    requests = sum(r[0] for r in rows.values())
-    good = sum(r[1] + (0 if bad_clients else r[2]) for r in rows.values())
+    rows = data.minutes.between(*window)
+    requests = int(rows.total.sum())
+    good = int(rows.good(bad_clients).sum())
     result = tally(data.minutes, late, target, *window)
     budget = flow_budget(result, target.availability) if target else None
     burns = burn_rates(data.minutes, late, target, window[1]) if target else {}
@@ -198,7 +211,7 @@ def assemble(workload: Workload, plan: FlowPlan, data: FlowData, resolution: int
         requests=requests,
         good=good,
         bad=requests - good,
-        client_errors=sum(r[2] for r in rows.values()),
+        client_errors=int(rows.client.sum()),
         slices=slices,
         budget=budget,
         burn_rates=burns,
@@ -209,7 +222,7 @@ def assemble(workload: Workload, plan: FlowPlan, data: FlowData, resolution: int
             requests,
             counted_minutes,
             round(requests / counted_minutes, 4) if counted_minutes else None,
-            max((r[0] for r in rows.values()), default=0),
+            int(rows.total.max()) if len(rows.total) else 0,
             performance.throughput_per_minute if performance else None,
         ),
         steps=_steps(plan, data, bad_clients),

@@ -9,8 +9,11 @@ differ in SQL spelling, and the tests hold them to the same numbers.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Protocol
+
+import numpy as np
 
 #: Latency histogram resolution: buckets per doubling (relative width 2^(1/16) - 1 = 4.4 %).
 BUCKETS_PER_DOUBLING = 16
@@ -53,18 +56,34 @@ class QueryPlan:
     window_start_ns: int = 0
 
 
+#: Named columns of equal length: the two aggregates that grow with the window
+#: (minutes x flows) travel as numpy arrays, so no Python object per row is made.
+Columns = dict[str, np.ndarray]
+MINUTE_COLUMNS = ("flow", "minute", "total", "ok", "client", "bad")
+SERIES_COLUMNS = ("flow", "point", "bucket", "count")
+
+
+def to_columns(rows: Sequence[Sequence[object]], names: Sequence[str]) -> Columns:
+    """Row tuples (what a driver returns) as columns; the first column is the flow name."""
+    columns = list(zip(*rows, strict=True)) if rows else [() for _ in names]
+    return {
+        name: np.array(values, dtype=object if index == 0 else np.int64)
+        for index, (name, values) in enumerate(zip(names, columns, strict=True))
+    }
+
+
 @dataclass
 class Aggregates:
-    """Rows every backend returns; plain tuples so both engines fill them alike."""
+    """What every backend returns: small row lists, and columns for the two large ones."""
 
-    #: (flow, minute, total, ok, client_errors, bad)
-    minutes: list[tuple[str, int, int, int, int, int]] = field(default_factory=list)
+    #: flow, minute, total, ok, client (errors), bad
+    minutes: Columns = field(default_factory=lambda: to_columns([], MINUTE_COLUMNS))
     #: (flow, step, total, ok, client_errors, bad, unauthenticated_2xx, under_0, under_1, ...)
     steps: list[tuple[object, ...]] = field(default_factory=list)
     #: (flow, step, bucket, count)
     histogram: list[tuple[str, str | None, int, int]] = field(default_factory=list)
-    #: (flow, point, bucket, count), point = minute // series_minutes
-    series_histogram: list[tuple[str, int, int, int]] = field(default_factory=list)
+    #: flow, point, bucket, count; point = minute // series_minutes
+    series_histogram: Columns = field(default_factory=lambda: to_columns([], SERIES_COLUMNS))
     #: (service, method, route, count) of entry spans no flow claimed
     unmatched: list[tuple[str | None, str | None, str | None, int]] = field(default_factory=list)
     #: (flow, spans, last_ns, heartbeats, last_heartbeat_ns, synthetic) over the whole scan

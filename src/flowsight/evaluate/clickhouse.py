@@ -15,7 +15,13 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from flowsight.errors import StoreError, UsageError
-from flowsight.evaluate.base import Aggregates, QueryPlan
+from flowsight.evaluate.base import (
+    MINUTE_COLUMNS,
+    SERIES_COLUMNS,
+    Aggregates,
+    QueryPlan,
+    to_columns,
+)
 from flowsight.evaluate.sql import Dialect, counted_minutes, entry_spans, queries
 
 Execute = Callable[[str], Sequence[Sequence[Any]]]
@@ -88,7 +94,11 @@ class ClickHouseBackend:
                 results[name] = [tuple(row) for row in self.execute(sql)]
             except Exception as error:  # the driver's own errors; we only add the context
                 raise StoreError(f"ClickHouse query '{name}' failed: {error}") from None
-        return Aggregates(**results)
+        return Aggregates(
+            minutes=to_columns(results.pop("minutes"), MINUTE_COLUMNS),
+            series_histogram=to_columns(results.pop("series_histogram"), SERIES_COLUMNS),
+            **results,
+        )
 
 
 def connect_clickhouse(url: str, table: str = "otel_traces") -> ClickHouseBackend:

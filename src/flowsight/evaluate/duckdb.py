@@ -1,7 +1,8 @@
 """Evaluation on the flowsight store, in an in-memory DuckDB over its Parquet segments.
 
-Entry spans are scanned once into a temporary table (the expensive part: the
-attribute map and route patterns); every aggregate then reads that narrow table.
+The spans are read once: one grouped pass (`onepass.grouped`) lands a small
+table of per-minute, per-bucket and unmatched groups, and the aggregates are
+rolled up from it (see flowsight.evaluate.onepass for why).
 """
 
 from __future__ import annotations
@@ -12,7 +13,16 @@ import duckdb
 
 from flowsight.errors import StoreError
 from flowsight.evaluate.base import Aggregates, QueryPlan
-from flowsight.evaluate.sql import Dialect, counted_minutes, entry_spans, queries
+from flowsight.evaluate.onepass import (
+    COLUMNAR,
+    counted_table,
+    flow_numbers,
+    grouped,
+    named,
+    named_columns,
+    rollups,
+)
+from flowsight.evaluate.sql import Dialect
 from flowsight.telemetry.store import TelemetryStore, connect
 
 DIALECT = Dialect(
@@ -51,7 +61,16 @@ class DuckDBBackend:
             ) from None
 
     def _aggregate(self, connection: duckdb.DuckDBPyConnection, plan: QueryPlan) -> Aggregates:
-        connection.execute(f"CREATE TEMP TABLE e AS {entry_spans(plan, 'spans', DIALECT)}")
-        connection.execute(f"CREATE TEMP TABLE c AS {counted_minutes(plan, DIALECT)}")
-        sql = queries(plan, "e", "c", DIALECT)
-        return Aggregates(**{name: _rows(connection, text) for name, text in sql.items()})
+        numbers = flow_numbers(plan)
+        connection.execute(f"CREATE TEMP TABLE counted AS {counted_table(plan, numbers)}")
+        connection.execute(f"CREATE TEMP TABLE g AS {grouped(plan, 'spans', DIALECT, numbers)}")
+        rename = named(numbers)
+        found: dict[str, Any] = {}
+        for name, sql in rollups(plan).items():
+            if name in COLUMNAR:
+                fetched = connection.execute(sql).fetchnumpy()
+                found[name] = named_columns(numbers, fetched, COLUMNAR[name])
+            else:
+                rows = _rows(connection, sql)
+                found[name] = rows if name == "unmatched" else [rename(row) for row in rows]
+        return Aggregates(**found)

@@ -10,11 +10,39 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from flowsight.evaluate.budgets import BURN_WINDOWS, Budget, budget, burn_rate
 from flowsight.model.targets import ReliabilityTarget
 
-#: flow's per-minute counts: minute -> (total, ok, client_errors, bad)
-MinuteRows = dict[int, tuple[int, int, int, int]]
+
+@dataclass
+class MinuteRows:
+    """A flow's per-minute counts as sorted columns: minute, total, ok, client errors, bad.
+
+    Columns rather than a dict of tuples because a 30-day window holds tens of
+    thousands of minutes per flow; numpy sums and searches them without a Python loop.
+    """
+
+    minute: np.ndarray
+    total: np.ndarray
+    ok: np.ndarray
+    client: np.ndarray
+    bad: np.ndarray
+
+    @classmethod
+    def empty(cls) -> MinuteRows:
+        return cls(*(np.zeros(0, dtype=np.int64) for _ in range(5)))
+
+    def good(self, client_errors_are_bad: bool) -> np.ndarray:
+        return self.ok if client_errors_are_bad else self.ok + self.client
+
+    def between(self, lo: int, hi: int) -> MinuteRows:
+        """The rows of minutes [lo, hi)."""
+        first, last = np.searchsorted(self.minute, [lo, hi])
+        return MinuteRows(
+            *(c[first:last] for c in (self.minute, self.total, self.ok, self.client, self.bad))
+        )
 
 
 @dataclass
@@ -30,11 +58,6 @@ class Tally:
         return self.valid - self.bad
 
 
-def good_of(row: tuple[int, int, int, int], client_errors_are_bad: bool) -> int:
-    _, ok, client, _ = row
-    return ok if client_errors_are_bad else ok + client
-
-
 def tally(
     rows: MinuteRows,
     late: set[int],
@@ -44,25 +67,21 @@ def tally(
 ) -> Tally:
     """Requests (or slices) in minutes [lo, hi): late maintenance minutes are bad slices."""
     bad_clients = bool(target and target.client_errors_are_bad)
-    inside = [(m, r) for m, r in rows.items() if lo <= m < hi]
+    inside = rows.between(lo, hi)
     if not target or target.budgeting == "requests":
-        valid = sum(r[0] for _, r in inside)
-        return Tally(valid, valid - sum(good_of(r, bad_clients) for _, r in inside), 0)
+        valid = int(inside.total.sum())
+        return Tally(valid, valid - int(inside.good(bad_clients).sum()), 0)
     length = max(1, round(target.slice.total_seconds() / 60)) if target.slice else 1
     threshold = (target.slice_threshold or target.availability) / 100
-    slices: dict[int, list[int]] = {}
-    for minute, row in inside:
-        counts = slices.setdefault(minute // length, [0, 0])
-        counts[0] += row[0]
-        counts[1] += good_of(row, bad_clients)
+    index, starts = np.unique(inside.minute // length, return_index=True)
+    totals = np.add.reduceat(inside.total, starts) if len(starts) else inside.total
+    goods = np.add.reduceat(inside.good(bad_clients), starts) if len(starts) else inside.total
     late_slices = {m // length for m in late if lo <= m < hi}
-    bad = sum(
-        1
-        for index, (total, good) in slices.items()
-        if index in late_slices or good / total < threshold
-    )
-    bad += len(late_slices - slices.keys())
-    return Tally(len(slices.keys() | late_slices), bad, length)
+    failing = goods / totals < threshold
+    if late_slices:
+        failing |= np.isin(index, list(late_slices))
+    bad = int(failing.sum()) + len(late_slices - set(index.tolist()))
+    return Tally(len(set(index.tolist()) | late_slices), bad, length)
 
 
 def flow_budget(result: Tally, objective: float) -> Budget:
@@ -95,14 +114,8 @@ def gaps(counted: Iterable[tuple[int, int]], rows: MinuteRows) -> list[tuple[int
     """Runs of counted minutes without a single request: [lo, hi) minute ranges."""
     runs: list[tuple[int, int]] = []
     for lo, hi in counted:
-        start = None
-        for minute in range(lo, hi):
-            if minute in rows:
-                if start is not None:
-                    runs.append((start, minute))
-                    start = None
-            elif start is None:
-                start = minute
-        if start is not None:
-            runs.append((start, hi))
+        present = rows.between(lo, hi).minute
+        edges = np.concatenate(([lo - 1], present, [hi]))
+        holes = np.flatnonzero(np.diff(edges) > 1)
+        runs += [(int(edges[i]) + 1, int(edges[i + 1])) for i in holes]
     return runs

@@ -8,6 +8,7 @@ once here, so both engines attribute every span identically.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from flowsight.evaluate.base import BUCKETS_PER_DOUBLING, NS_PER_MINUTE, QueryPlan, RouteRule
@@ -42,7 +43,21 @@ def glob_regex(pattern: str) -> str:
     return "^" + "".join(out) + "$"
 
 
-def _attr(name: str, dialect: Dialect) -> str:
+#: Maps a flow id to the SQL literal the attribution yields for it (its name, or an index).
+Label = Callable[[str], str]
+
+
+def attribute_names(plan: QueryPlan) -> list[str]:
+    """Span attributes the rules read, each extracted once per span (map lookups are costly)."""
+    names = [r.attribute for r in plan.attribute_rules]
+    names += [r.step_attribute for r in plan.attribute_rules if r.step_attribute]
+    return list(dict.fromkeys(names))
+
+
+def _attr(name: str, plan: QueryPlan, dialect: Dialect, extracted: bool) -> str:
+    """The column `entry_spans` extracted the attribute into, or the map lookup itself."""
+    if extracted:
+        return f"attr_{attribute_names(plan).index(name)}"
     return f"nullif(attributes[{dialect.quote(name)}], '')"
 
 
@@ -59,27 +74,38 @@ def _route_condition(rule: RouteRule, dialect: Dialect) -> str:
     return " AND ".join(parts)
 
 
-def flow_case(plan: QueryPlan, dialect: Dialect) -> str:
+def flow_case(
+    plan: QueryPlan, dialect: Dialect, label: Label | None = None, extracted: bool = False
+) -> str:
+    """The flow of a span: its attribute rule first, then route rules in declaration order."""
+    label = label or dialect.quote
     whens = [
-        f"WHEN {_attr(rule.attribute, dialect)} = {dialect.quote(rule.value)} THEN {dialect.quote(rule.flow)}"
+        f"WHEN {_attr(rule.attribute, plan, dialect, extracted)} = {dialect.quote(rule.value)} THEN {label(rule.flow)}"
         for rule in plan.attribute_rules
     ]
     whens += [
-        f"WHEN {_route_condition(rule, dialect)} THEN {dialect.quote(rule.flow)}"
+        f"WHEN {_route_condition(rule, dialect)} THEN {label(rule.flow)}"
         for rule in plan.route_rules
     ]
-    return f"CASE {' '.join(whens)} ELSE NULL END" if whens else "CAST(NULL AS VARCHAR)"
+    return f"CASE {' '.join(whens)} ELSE NULL END" if whens else f"CAST(NULL AS {_type(label)})"
 
 
-def step_case(plan: QueryPlan, dialect: Dialect) -> str:
+def _type(label: Label) -> str:
+    return "VARCHAR" if label("x").startswith("'") else "INTEGER"
+
+
+def step_case(
+    plan: QueryPlan, dialect: Dialect, label: Label | None = None, extracted: bool = False
+) -> str:
     """Step = the step attribute when set, else the first route rule of that flow matching."""
+    label = label or dialect.quote
     whens = []
     flows = dict.fromkeys(
         [r.flow for r in plan.attribute_rules] + [r.flow for r in plan.route_rules]
     )
     for flow in flows:
         options = [
-            _attr(r.step_attribute, dialect)
+            _attr(r.step_attribute, plan, dialect, extracted)
             for r in plan.attribute_rules
             if r.flow == flow and r.step_attribute
         ]
@@ -92,22 +118,27 @@ def step_case(plan: QueryPlan, dialect: Dialect) -> str:
             options.append(f"CASE {' '.join(routes)} ELSE NULL END")
         if options:
             options.append("NULL")
-            whens.append(f"WHEN flow = {dialect.quote(flow)} THEN coalesce({', '.join(options)})")
+            whens.append(f"WHEN flow = {label(flow)} THEN coalesce({', '.join(options)})")
     return f"CASE {' '.join(whens)} ELSE NULL END" if whens else "CAST(NULL AS VARCHAR)"
 
 
-def entry_spans(plan: QueryPlan, source: str, dialect: Dialect) -> str:
+def entry_spans(plan: QueryPlan, source: str, dialect: Dialect, label: Label | None = None) -> str:
     """Entry spans of the scan range with flow, step, minute, outcome and latency bucket."""
     minute = dialect.int_div.format(a="start_ns", b=NS_PER_MINUTE)
     dur_us = dialect.int_div.format(a="duration_ns", b=1000)
+    attrs = "".join(
+        f", nullif(attributes[{dialect.quote(name)}], '') AS attr_{index}"
+        for index, name in enumerate(attribute_names(plan))
+    )
+    columns = "service, name, kind, status, start_ns, duration_ns, http_method, http_status"
     attributed = (
-        f"SELECT {flow_case(plan, dialect)} AS flow, * FROM ("
-        "SELECT *, coalesce(http_route, url_path) AS route "
+        f"SELECT {flow_case(plan, dialect, label, True)} AS flow, * FROM ("
+        f"SELECT {columns}, enduser, synthetic, coalesce(http_route, url_path) AS route{attrs} "
         f"FROM {source} WHERE (kind IN (2, 5) OR parent_span_id = '') "
         f"AND start_ns >= {plan.start_ns} AND start_ns < {plan.end_ns}) AS scoped"
     )
     return (
-        f"SELECT flow, {step_case(plan, dialect)} AS step, "
+        f"SELECT flow, {step_case(plan, dialect, label, True)} AS step, "
         f"CAST({minute} AS BIGINT) AS minute, "
         "CAST(CASE WHEN status = 2 OR http_status >= 500 THEN 2 "
         "WHEN http_status >= 400 THEN 1 ELSE 0 END AS INTEGER) AS outcome, "
