@@ -119,7 +119,14 @@ def print_result(result: DemoResult) -> None:
     type=click.Path(),
     help="The Relecloud workload file.",
 )
-@click.option("-o", "--output", default="demo-output", show_default=True, type=click.Path())
+@click.option(
+    "-o",
+    "--output",
+    default="demo-output",
+    show_default=True,
+    type=click.Path(),
+    help="Where the store, docs, report, logs and evaluation go.",
+)
 @click.option("--short", is_flag=True, help="The 2-minute version the tests run.")
 def command(workload_path: str, output: str, short: bool) -> None:
     """Run Relecloud under load with scripted faults and measure every flow (offline)."""

@@ -103,7 +103,7 @@ def _events(list_errors: int, search_errors: int, late_minute: int, pace: float)
 
 
 SHORT = Scenario("short", 2, 90, 3.0, 200, _events(8, 10, 1, 1.0))
-FULL = Scenario("full", 3, 155, 4.0, 1000, _events(15, 20, 2, 2.0))
+FULL = Scenario("full", 3, 140, 4.0, 1000, _events(15, 20, 2, 2.0))
 
 
 def maintenance_windows(scenario: Scenario, anchor: datetime) -> list[MaintenanceWindow]:
