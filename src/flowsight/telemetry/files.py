@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 from flowsight.errors import InputError, MalformedTelemetry
+from flowsight.telemetry.otlp_duckdb import EngineDeclined, stage_json_lines
 from flowsight.telemetry.otlp_json import decode_traces, parse_json
 from flowsight.telemetry.otlp_proto import decode_request, framed_messages, parse_message
 from flowsight.telemetry.spans import SpanColumns, SpanRecord
@@ -88,8 +89,51 @@ def _spans_of(stream: IO[bytes], path: Path, tick: Callable[[], None]) -> Iterat
     return _proto_spans(stream, path)
 
 
+def _engine(store: TelemetryStore, path: Path, progress: Progress | None) -> int | None:
+    """The DuckDB path for JSON Lines: spans published, or None when Python must decode."""
+    stream, raw = _open(path)
+    try:
+        total = os.fstat(raw.fileno()).st_size
+        compressed = stream is not raw
+        if _first_byte(stream, path) != b"{":
+            return None
+    finally:
+        stream.close()
+        raw.close()
+    seen = [0]
+
+    def report(share: float) -> None:
+        position = int(share * total)
+        if progress and position > seen[0]:
+            progress(position - seen[0], total, path.name)
+            seen[0] = position
+
+    try:
+        staged, count = stage_json_lines(store, path, compressed, report)
+    except EngineDeclined:
+        return None
+    publish(store, staged)
+    if progress:
+        progress(total - seen[0], total, path.name)
+    return count
+
+
 def ingest_file(store: TelemetryStore, path: Path, progress: Progress | None = None) -> int:
-    """Ingest one file atomically; returns the number of spans it held."""
+    """Ingest one file atomically; returns the number of spans it held.
+
+    JSON Lines go through DuckDB when it can decode them exactly (otlp_duckdb);
+    otherwise, and for protobuf, the strict Python decoder runs.
+    """
+    try:
+        count = _engine(store, path, progress)
+    except MalformedTelemetry:
+        count = None
+    if count is not None:
+        return count
+    return _python_ingest(store, path, progress)
+
+
+def _python_ingest(store: TelemetryStore, path: Path, progress: Progress | None) -> int:
     stream, raw = _open(path)
     total = os.fstat(raw.fileno()).st_size
     seen = [0]

@@ -71,8 +71,11 @@ def _hex_id(value: Any, where: str, size: int, required: bool) -> str:
 
 
 def any_value_text(value: Any, where: str) -> str:
-    """An AnyValue as the text the store keeps (ints and bools as their decimal/JSON text)."""
-    value = _object(value, where)
+    """An AnyValue as the text the store keeps (ints and bools as their decimal/JSON text).
+
+    A member that is null counts as absent (proto3 JSON: null is the default value).
+    """
+    value = {k: v for k, v in _object(value, where).items() if v is not None}
     if "stringValue" in value:
         text = value["stringValue"]
         if not isinstance(text, str):
@@ -121,7 +124,8 @@ def attributes(value: Any, where: str) -> dict[str, str]:
 
 def _span(raw: Any, where: str, service: str) -> SpanRecord:
     span = _object(raw, where)
-    name = span.get("name", "")
+    name = span.get("name")
+    name = "" if name is None else name
     if not isinstance(name, str):
         raise _fail(f"{where}.name", "expected a string")
     status = _object(span.get("status"), f"{where}.status")

@@ -90,10 +90,14 @@ def _sequence() -> str:
         return f"{time.time_ns() + _counter[0] % 1000:020d}"
 
 
+def staged_name(prefix: str = "s") -> str:
+    """A file name under tmp/ that `publish` turns into a new segment's name."""
+    return f"{prefix}-{_sequence()}--{uuid.uuid4().hex[:8]}.parquet.{os.getpid()}.tmp"
+
+
 def stage_table(store: TelemetryStore, table: pa.Table, prefix: str = "s") -> Path:
     """Write a segment under tmp/ and fsync it; invisible to readers until `publish`."""
-    name = f"{prefix}-{_sequence()}--{uuid.uuid4().hex[:8]}.parquet"
-    staged = store.tmp_dir / f"{name}.{os.getpid()}.tmp"
+    staged = store.tmp_dir / staged_name(prefix)
     pq.write_table(table.cast(SCHEMA), staged, compression="zstd")
     with open(staged, "rb+") as handle:
         os.fsync(handle.fileno())
