@@ -96,7 +96,8 @@ def print_result(result: DemoResult) -> None:
     for line in result.compression:
         stdout.print(escape(line))
     stdout.print(
-        f"The payment gateway burst caused {result.gateway_retries} retries inside Relecloud; "
+        f"The payment gateway burst caused {result.gateway_retries} "
+        f"retr{'y' if result.gateway_retries == 1 else 'ies'} inside Relecloud; "
         f"the purchase made during it {'succeeded' if result.live.purchase_ok else 'FAILED'}."
     )
     stdout.print(verdict_table(result))
