@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
 import secrets
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,7 +16,21 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from relecloud.store import KeyValueStore
 
 SESSION_COOKIE = "relecloud_session"
-_hasher = PasswordHasher()
+
+
+def _password_hasher() -> PasswordHasher:
+    """argon2id with the library's defaults (64 MiB, 3 passes) unless the environment lowers them.
+
+    A demo or a test on a shared 2-core machine can set RELECLOUD_ARGON2_MEMORY_KIB and
+    RELECLOUD_ARGON2_TIME_COST before seeding; stored hashes carry their own parameters,
+    so verification follows whatever the hash was made with.
+    """
+    memory = int(os.environ.get("RELECLOUD_ARGON2_MEMORY_KIB", "65536"))
+    passes = int(os.environ.get("RELECLOUD_ARGON2_TIME_COST", "3"))
+    return PasswordHasher(memory_cost=max(memory, 8192), time_cost=max(passes, 1))
+
+
+_hasher = _password_hasher()
 # Verifying against this keeps unknown usernames as slow as wrong passwords.
 _DUMMY_HASH = _hasher.hash(secrets.token_urlsafe(16))
 
