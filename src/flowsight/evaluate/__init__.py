@@ -90,17 +90,14 @@ def _query_plan(workload: Workload, plans: list[FlowPlan], resolution: int) -> Q
 
 
 def _per_flow(columns: Columns) -> dict[str, Columns]:
-    """Columns per flow (the first column), each sorted by the remaining key columns."""
+    """Columns per flow (the first column), each sorted by its next two key columns."""
     flows = columns["flow"]
-    if not len(flows):
-        return {}
-    names, inverse = np.unique(flows.astype(str), return_inverse=True)
-    keys = [c for name, c in columns.items() if name != "flow"]
+    keys = [c for name, c in columns.items() if name != "flow"][:2]
     out = {}
-    for index, flow in enumerate(names.tolist()):
-        mask = inverse == index
-        order = np.lexsort([k[mask] for k in reversed(keys[:2])])
-        out[flow] = {name: c[mask][order] for name, c in columns.items() if name != "flow"}
+    for flow in set(flows.tolist()):
+        mask = flows == flow
+        order = np.lexsort([k[mask] for k in reversed(keys)])
+        out[str(flow)] = {name: c[mask][order] for name, c in columns.items() if name != "flow"}
     return out
 
 

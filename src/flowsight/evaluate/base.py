@@ -18,6 +18,8 @@ import numpy as np
 #: Latency histogram resolution: buckets per doubling (relative width 2^(1/16) - 1 = 4.4 %).
 BUCKETS_PER_DOUBLING = 16
 NS_PER_MINUTE = 60_000_000_000
+#: DuckDB rule codes (flowsight.evaluate.rulecodes): flow number x this + rule slot.
+RULE_CODE_STRIDE = 1000
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ DIALECT = Dialect(
     ),
     values_row="({flow}, {lo}, {hi}, {w})",
     backslash_escapes=True,
+    starts_with="startsWith",
 )
 
 _KIND = (

@@ -3,10 +3,11 @@
 Why not one query per aggregate: the expensive part is reading the spans and
 attributing them (attribute map lookups, route patterns). So the spans are
 scanned once, joined to the counted minutes on small integer keys (flows are
-numbered, not named), and grouped once with GROUPING SETS into three small
-sets: per flow, step, minute and window tag (counts, good counts, latency
-threshold counts, signals); per flow, step, series point and latency bucket
-(window only); per unmatched service, method and route. The few hundred
+numbered, not named), and grouped once with GROUPING SETS into two small
+sets: per flow, minute and window tag (counts, good counts, signals; the
+unmatched service, method and route ride in this set, since matched spans leave
+them NULL), and per flow, step, series point and latency bucket inside the
+window (step counts, latency thresholds, histograms). The few hundred
 thousand grouped rows are kept in a temporary table and rolled up into the
 `Aggregates` rows the shared Python expects, so results match the ClickHouse
 backend (which runs `sql.queries`) number for number.
@@ -19,10 +20,11 @@ from collections.abc import Callable
 import numpy as np
 
 from flowsight.evaluate.base import MINUTE_COLUMNS, SERIES_COLUMNS, Columns, QueryPlan
+from flowsight.evaluate.rulecodes import code_case, coded_step
 from flowsight.evaluate.sql import Dialect, entry_spans
 
-#: GROUPING(minute_a, step, point_h, svc_u) of each grouping set (1 = column rolled up).
-SET_MINUTES, SET_STEPS, SET_SERIES, SET_UNMATCHED = 0b0111, 0b1011, 0b1101, 0b1110
+#: GROUPING(minute_a, point_h) of the two grouping sets (1 = column rolled up).
+SET_MINUTES, SET_BUCKETS = 0b01, 0b10
 
 
 def flow_numbers(plan: QueryPlan) -> dict[str, int]:
@@ -45,86 +47,94 @@ def counted_table(plan: QueryPlan, numbers: dict[str, int]) -> str:
     )
 
 
-def _unders(plan: QueryPlan, numbers: dict[str, int]) -> list[str]:
-    slots = max((len(t) for t in plan.thresholds_us.values()), default=0)
-    columns = []
-    for slot in range(slots):
+def _slots(plan: QueryPlan) -> int:
+    return max((len(t) for t in plan.thresholds_us.values()), default=0)
+
+
+def _under_mask(plan: QueryPlan, numbers: dict[str, int]) -> str:
+    """Bit i set when the span is within the flow's i-th latency threshold (exact, in µs)."""
+    bits = []
+    for slot in range(_slots(plan)):
         limits = " ".join(
             f"WHEN {numbers[flow]} THEN {limits[slot]}"
             for flow, limits in plan.thresholds_us.items()
             if len(limits) > slot
         )
-        columns.append(
-            f"count(*) FILTER (WHERE dur_us <= (CASE flow {limits} ELSE -1 END)) AS under_{slot}"
+        bits.append(
+            f"CASE WHEN e.dur_us <= (CASE e.flow {limits} ELSE -1 END) THEN {1 << slot} ELSE 0 END"
         )
-    return columns
+    return " + ".join(bits) or "0"
 
 
 def grouped(plan: QueryPlan, source: str, dialect: Dialect, numbers: dict[str, int]) -> str:
-    """The single grouped pass over the attributed entry spans, joined to the counted minutes."""
-    entry = entry_spans(plan, source, dialect, label=lambda flow: str(numbers[flow]))
-    heartbeat = "(name = 'heartbeat' OR step = 'heartbeat')"
+    """The single grouped pass over the attributed entry spans, joined to the counted minutes.
+
+    What would be a dozen filtered counts per group are group keys instead (outcome,
+    authenticated, threshold bits, heartbeat, synthetic): each set then keeps only
+    count(*) and max(start_ns), which is what makes the pass cheap.
+    """
+    coded = (code_case(plan, dialect, numbers), coded_step(plan, dialect, numbers))
+    entry = entry_spans(plan, source, dialect, coded=coded)
     unmatched = f"(e.flow IS NULL AND e.start_ns >= {plan.window_start_ns})"
     tagged = (
-        "SELECT e.*, c.w, "
+        "SELECT e.flow, e.step, e.outcome, e.start_ns, c.w, "
         "CASE WHEN c.w IS NOT NULL THEN e.minute END AS minute_a, "
         f"CASE WHEN c.w = 1 THEN e.minute // {plan.series_minutes} END AS point_h, "
         "CASE WHEN c.w = 1 THEN e.bucket END AS bucket_h, "
+        "CAST(CASE WHEN c.w = 1 THEN e.authed END AS TINYINT) AS authed, "
+        f"CAST(CASE WHEN c.w = 1 THEN {_under_mask(plan, numbers)} END AS TINYINT) AS unders, "
+        "(e.name = 'heartbeat' OR e.step = 'heartbeat') AS hb, e.synth = 1 AS synth, "
         f"{unmatched} AS u, CASE WHEN {unmatched} THEN e.service END AS svc_u, "
         f"CASE WHEN {unmatched} THEN e.http_method END AS method_u, "
         f"CASE WHEN {unmatched} THEN e.route END AS route_u "
         f"FROM ({entry}) AS e LEFT JOIN counted AS c ON e.flow = c.flow AND e.minute = c.minute"
     )
-    measures = [
-        "count(*) AS n",
-        "count(*) FILTER (WHERE outcome = 0) AS ok",
-        "count(*) FILTER (WHERE outcome = 1) AS client",
-        "count(*) FILTER (WHERE outcome = 2) AS bad",
-        "count(*) FILTER (WHERE outcome = 0 AND authed = 0) AS unauth",
-        *_unders(plan, numbers),
-        "count(*) FILTER (WHERE synth = 1) AS synth",
-        f"count(*) FILTER (WHERE {heartbeat}) AS beats",
-        "max(start_ns) AS last_ns",
-        f"max(CASE WHEN {heartbeat} THEN start_ns END) AS last_beat_ns",
-    ]
     return (
-        "SELECT GROUPING(minute_a, step, point_h, svc_u) AS gid, flow, step, minute_a, w, "
-        f"point_h, bucket_h, u, svc_u, method_u, route_u, {', '.join(measures)} "
-        f"FROM ({tagged}) AS t GROUP BY GROUPING SETS ((flow, minute_a, w), "
-        "(flow, step, bucket_h), (flow, point_h, bucket_h), (u, svc_u, method_u, route_u))"
+        "SELECT GROUPING(minute_a, point_h) AS gid, flow, step, minute_a, w, point_h, bucket_h, "
+        "outcome, authed, unders, hb, synth, u, svc_u, method_u, route_u, "
+        f"count(*) AS n, max(start_ns) AS last_ns FROM ({tagged}) AS t GROUP BY GROUPING SETS ("
+        "(flow, minute_a, w, outcome, hb, synth, u, svc_u, method_u, route_u), "
+        "(flow, step, point_h, bucket_h, outcome, authed, unders))"
     )
+
+
+def _count(condition: str) -> str:
+    return f"CAST(coalesce(sum(n) FILTER (WHERE {condition}), 0) AS BIGINT)"
 
 
 def rollups(plan: QueryPlan) -> dict[str, str]:
     """The `Aggregates` rows, from the grouped table `g` (small: minutes x flows x steps)."""
-    slots = max((len(t) for t in plan.thresholds_us.values()), default=0)
-    unders = "".join(f", sum(under_{slot})" for slot in range(slots))
-    counts = "sum(n), sum(ok), sum(client), sum(bad)"
-    big = ", ".join(f"CAST(sum({c}) AS BIGINT) AS {c}" for c in ("n", "ok", "client", "bad"))
+    unders = "".join(f", {_count(f'unders & {1 << slot} > 0')}" for slot in range(_slots(plan)))
+    counts = (
+        f"CAST(sum(n) AS BIGINT) AS n, {_count('outcome = 0')} AS ok, "
+        f"{_count('outcome = 1')} AS client, {_count('outcome = 2')} AS bad"
+    )
     return {
         "minutes": (
-            f"SELECT flow, minute_a AS minute, {big} FROM g "
+            f"SELECT flow, minute_a AS minute, {counts} FROM g "
             f"WHERE gid = {SET_MINUTES} AND w IS NOT NULL GROUP BY flow, minute_a"
         ),
         "steps": (
-            f"SELECT flow, step, {counts}, sum(unauth){unders} FROM g "
-            f"WHERE gid = {SET_STEPS} AND bucket_h IS NOT NULL GROUP BY flow, step"
+            f"SELECT flow, step, {counts}, {_count('outcome = 0 AND authed = 0')}{unders} "
+            f"FROM g WHERE gid = {SET_BUCKETS} AND bucket_h IS NOT NULL GROUP BY flow, step"
         ),
         "histogram": (
-            f"SELECT flow, step, bucket_h, sum(n) FROM g WHERE gid = {SET_STEPS} "
+            f"SELECT flow, step, bucket_h, CAST(sum(n) AS BIGINT) FROM g WHERE gid = {SET_BUCKETS} "
             "AND bucket_h IS NOT NULL GROUP BY flow, step, bucket_h"
         ),
         "series_histogram": (
             "SELECT flow, CAST(point_h AS BIGINT) AS point, CAST(bucket_h AS BIGINT) AS bucket, "
-            f"CAST(sum(n) AS BIGINT) AS count FROM g WHERE gid = {SET_SERIES} "
+            f"CAST(sum(n) AS BIGINT) AS count FROM g WHERE gid = {SET_BUCKETS} "
             "AND bucket_h IS NOT NULL GROUP BY flow, point_h, bucket_h"
         ),
         "unmatched": (
-            f"SELECT svc_u, method_u, route_u, sum(n) AS total FROM g WHERE gid = {SET_UNMATCHED} "
-            "AND u GROUP BY svc_u, method_u, route_u ORDER BY total DESC, route_u"
+            "SELECT svc_u, method_u, route_u, CAST(sum(n) AS BIGINT) AS total FROM g "
+            f"WHERE gid = {SET_MINUTES} AND u GROUP BY svc_u, method_u, route_u "
+            "ORDER BY total DESC, route_u"
         ),
         "signals": (
-            "SELECT flow, sum(n), max(last_ns), sum(beats), max(last_beat_ns), sum(synth) "
+            f"SELECT flow, CAST(sum(n) AS BIGINT), max(last_ns), {_count('hb')}, "
+            f"max(last_ns) FILTER (WHERE hb), {_count('synth')} "
             f"FROM g WHERE gid = {SET_MINUTES} AND flow IS NOT NULL GROUP BY flow"
         ),
     }

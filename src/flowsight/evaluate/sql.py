@@ -11,7 +11,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from flowsight.evaluate.base import BUCKETS_PER_DOUBLING, NS_PER_MINUTE, QueryPlan, RouteRule
+from flowsight.evaluate.base import (
+    BUCKETS_PER_DOUBLING,
+    NS_PER_MINUTE,
+    RULE_CODE_STRIDE,
+    QueryPlan,
+    RouteRule,
+)
 
 
 @dataclass(frozen=True)
@@ -21,6 +27,7 @@ class Dialect:
     expand_ranges: str  # a template with {values}; yields (flow, minute)
     values_row: str  # a template with {flow}, {lo}, {hi}, {w}
     backslash_escapes: bool  # string literals treat backslash as an escape (ClickHouse)
+    starts_with: str = "starts_with"  # function(text, prefix) -> bool
 
     def quote(self, text: str) -> str:
         if self.backslash_escapes:
@@ -61,13 +68,18 @@ def _attr(name: str, plan: QueryPlan, dialect: Dialect, extracted: bool) -> str:
     return f"nullif(attributes[{dialect.quote(name)}], '')"
 
 
-def _route_condition(rule: RouteRule, dialect: Dialect) -> str:
+def route_condition(rule: RouteRule, dialect: Dialect) -> str:
+    """Whether a span matches a route rule (service, method, route glob)."""
     parts = []
     if rule.service:
         parts.append(f"service = {dialect.quote(rule.service)}")
     if rule.method and rule.method != "*":
         parts.append(f"http_method = {dialect.quote(rule.method)}")
     if re.search(r"[*?{]", rule.pattern):
+        # The literal prefix first: a cheap test that spares most spans the regex.
+        prefix = re.split(r"[*?{]", rule.pattern, maxsplit=1)[0]
+        if prefix:
+            parts.append(f"{dialect.starts_with}(route, {dialect.quote(prefix)})")
         parts.append(f"{dialect.regex}(route, {dialect.quote(glob_regex(rule.pattern))})")
     else:
         parts.append(f"route = {dialect.quote(rule.pattern)}")
@@ -84,7 +96,7 @@ def flow_case(
         for rule in plan.attribute_rules
     ]
     whens += [
-        f"WHEN {_route_condition(rule, dialect)} THEN {label(rule.flow)}"
+        f"WHEN {route_condition(rule, dialect)} THEN {label(rule.flow)}"
         for rule in plan.route_rules
     ]
     return f"CASE {' '.join(whens)} ELSE NULL END" if whens else f"CAST(NULL AS {_type(label)})"
@@ -110,7 +122,7 @@ def step_case(
             if r.flow == flow and r.step_attribute
         ]
         routes = [
-            f"WHEN {_route_condition(r, dialect)} THEN {dialect.quote(r.step)}"
+            f"WHEN {route_condition(r, dialect)} THEN {dialect.quote(r.step)}"
             for r in plan.route_rules
             if r.flow == flow and r.step
         ]
@@ -122,8 +134,18 @@ def step_case(
     return f"CASE {' '.join(whens)} ELSE NULL END" if whens else "CAST(NULL AS VARCHAR)"
 
 
-def entry_spans(plan: QueryPlan, source: str, dialect: Dialect, label: Label | None = None) -> str:
-    """Entry spans of the scan range with flow, step, minute, outcome and latency bucket."""
+def entry_spans(
+    plan: QueryPlan,
+    source: str,
+    dialect: Dialect,
+    label: Label | None = None,
+    coded: tuple[str, str] | None = None,
+) -> str:
+    """Entry spans of the scan range with flow, step, minute, outcome and latency bucket.
+
+    `coded` = (rule code CASE, step) from flowsight.evaluate.rulecodes replaces the
+    plain flow and step CASEs (DuckDB); flows are then numbered.
+    """
     minute = dialect.int_div.format(a="start_ns", b=NS_PER_MINUTE)
     dur_us = dialect.int_div.format(a="duration_ns", b=1000)
     attrs = "".join(
@@ -131,14 +153,24 @@ def entry_spans(plan: QueryPlan, source: str, dialect: Dialect, label: Label | N
         for index, name in enumerate(attribute_names(plan))
     )
     columns = "service, name, kind, status, start_ns, duration_ns, http_method, http_status"
-    attributed = (
-        f"SELECT {flow_case(plan, dialect, label, True)} AS flow, * FROM ("
+    scoped = (
         f"SELECT {columns}, enduser, synthetic, coalesce(http_route, url_path) AS route{attrs} "
         f"FROM {source} WHERE (kind IN (2, 5) OR parent_span_id = '') "
-        f"AND start_ns >= {plan.start_ns} AND start_ns < {plan.end_ns}) AS scoped"
+        f"AND start_ns >= {plan.start_ns} AND start_ns < {plan.end_ns}"
     )
+    if coded:
+        attributed = (
+            f"SELECT CAST(code // {RULE_CODE_STRIDE} AS INTEGER) AS flow, * FROM "
+            f"(SELECT {coded[0]} AS code, * FROM ({scoped}) AS scoped) AS coded"
+        )
+        step = coded[1]
+    else:
+        attributed = (
+            f"SELECT {flow_case(plan, dialect, label, True)} AS flow, * FROM ({scoped}) AS scoped"
+        )
+        step = step_case(plan, dialect, label, True)
     return (
-        f"SELECT flow, {step_case(plan, dialect, label, True)} AS step, "
+        f"SELECT flow, {step} AS step, "
         f"CAST({minute} AS BIGINT) AS minute, "
         "CAST(CASE WHEN status = 2 OR http_status >= 500 THEN 2 "
         "WHEN http_status >= 400 THEN 1 ELSE 0 END AS INTEGER) AS outcome, "
