@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import click
 from rich.table import Table
 
-from flowsight.cli.evaluate import _moment
+from flowsight.cli.options import parse_moment
 from flowsight.cli.output import print_findings, stdout
 from flowsight.cost.results import CostReport
 from flowsight.errors import EXIT_FINDINGS
@@ -100,7 +100,7 @@ def command(
     from flowsight.telemetry import open_store
 
     workload = load_workload(file).workload
-    clock = _moment(now, "--now") or datetime.now(UTC)
+    clock = parse_moment(now, "--now") or datetime.now(UTC)
     fmt = cost_format or ("csv" if costs else "model")
     report = allocate_costs(
         workload,

@@ -2,31 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 import click
 from rich.table import Table
 
+from flowsight.cli.options import parse_moment, window_options
 from flowsight.cli.output import stdout
 from flowsight.errors import EXIT_FINDINGS, UsageError
 from flowsight.evaluate.results import Evaluation
 from flowsight.model.flow import CRITICALITY_RANK
 
 VERDICT_STYLE = {"meeting": "green", "at_risk": "yellow", "breached": "bold red", "no_data": "dim"}
-
-
-def _moment(text: str | None, option: str) -> datetime | None:
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        raise UsageError(
-            f"{option} '{text}' is not an ISO 8601 time such as 2026-11-20T12:00:00Z"
-        ) from None
-    if moment.tzinfo is None:
-        raise UsageError(f"{option} '{text}' needs a UTC offset, e.g. 2026-11-20T12:00:00Z")
-    return moment
 
 
 def _pct(value: float | None) -> str:
@@ -86,12 +71,7 @@ def _details(evaluation: Evaluation) -> None:
 @click.option("--db", "db", type=click.Path(), help="Telemetry store directory.")
 @click.option("--clickhouse", "clickhouse", help="Read otel_traces from ClickHouse instead (URL).")
 @click.option("--table", default="otel_traces", show_default=True, help="ClickHouse table.")
-@click.option(
-    "--window", help="Window for every flow: 'Nd' or 'calendar-month' (default: each target's)."
-)
-@click.option("--from", "start", help="Window start, ISO 8601 with offset.")
-@click.option("--to", "end", help="Window end, ISO 8601 with offset (default: now).")
-@click.option("--now", "now", help="Evaluate as if it were this time (reproducible reports).")
+@window_options
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 @click.option("--no-series", is_flag=True, help="Leave the time series out of the JSON.")
 @click.option(
@@ -130,9 +110,9 @@ def command(
         workload,
         source,
         window=window,
-        start=_moment(start, "--from"),
-        end=_moment(end, "--to"),
-        now=_moment(now, "--now"),
+        start=parse_moment(start, "--from"),
+        end=parse_moment(end, "--to"),
+        now=parse_moment(now, "--now"),
     )
     if output_format == "json":
         click.echo(evaluation.to_json(series=not no_series))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from flowsight.cli.evaluate import _moment
+from flowsight.cli.options import parse_moment
 from flowsight.cli.output import stdout
 from flowsight.errors import EXIT_FINDINGS, UsageError
 
@@ -48,7 +48,7 @@ def command(
     review = review_workload(
         file,
         open_store(db),
-        _moment(now, "--now") or datetime.now(UTC),
+        parse_moment(now, "--now") or datetime.now(UTC),
         month=month,
         costs=costs,
         cost_format=cost_format or ("csv" if costs else "model"),

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
+from flowsight.cli.options import parse_moment, window_options
 from flowsight.cli.output import stderr
-from flowsight.cli.report import parse_moment, window_options
 from flowsight.errors import UsageError
 
 
