@@ -76,6 +76,18 @@ VARIED = [
     ),
     "\n",
     _line(),
+    json.dumps(
+        {
+            "resourceSpans": [
+                {
+                    "resource": {"attributes": [_kv("service.name", {"stringValue": name})]},
+                    "scopeSpans": [{"spans": [_span(base + i)]} for i in range(2)],
+                }
+                for name, base in (("a", 10), ("b", 20))
+            ]
+        }
+    )
+    + "\n",
 ]
 
 
@@ -100,7 +112,7 @@ def test_engine_and_python_store_identical_rows(tmp_path: Path, compress: bool):
     staged, count = stage_json_lines(engine, source, compress, lambda share: None)
     publish(engine, staged)
     python = open_store(tmp_path / "python", create=True)
-    assert _python_ingest(python, source, None) == count == 3
+    assert _python_ingest(python, source, None) == count == 7
     assert _rows(engine.path) == _rows(python.path)
     row = _rows(engine.path)[0]
     assert row[:3] == (f"{1:032x}", f"{1:016x}", "00000000000000aa") and row[12] == 503
@@ -146,7 +158,7 @@ def test_engine_reports_progress_to_the_end(tmp_path: Path):
     source = _write(tmp_path / "t.jsonl", VARIED * 50)
     seen: list[int] = []
     report = ingest_files([source], tmp_path / "s", progress=lambda a, t, n: seen.append(a))
-    assert report.spans == 150 and sum(seen) == source.stat().st_size
+    assert report.spans == 350 and sum(seen) == source.stat().st_size
 
 
 def test_engine_segments_compact_with_python_segments(tmp_path: Path):
@@ -157,4 +169,4 @@ def test_engine_segments_compact_with_python_segments(tmp_path: Path):
     store = open_store(tmp_path / "s", create=True)
     ingest_files([source], store)
     record_spans(store, [SpanRecord("a" * 32, "b" * 16, "probe", "GET /", 2, 1, 2)])
-    assert compact(store) == 2 and span_count(store) == 4
+    assert compact(store) == 2 and span_count(store) == 8
