@@ -130,10 +130,14 @@ def test_engine_and_python_store_identical_rows(tmp_path: Path, compress: bool):
         _span(1, attributes=[_kv("a", {"stringValue": "x"}), _kv("a", {"stringValue": "y"})]),
         _span(1, attributes=[_kv("http.status_code", {"stringValue": "2_00"})]),
         _span(1, attributes={"key": "a"}),
+        _span(1, status=5),
+        _span(1, attributes=[_kv("a", 5)]),
+        _span(1, attributes=[_kv("a", {"stringValue": 5})]),
+        _span(1, name=7),
     ],
 )
 def test_engine_declines_what_it_cannot_decode_exactly(tmp_path: Path, span: dict):
-    source = _write(tmp_path / "t.jsonl", [_line(_span(2)), _line(span)])
+    source = _write(tmp_path / "t.jsonl", [_line(_span(2)), _line(_span(3, status={}), span)])
     store = open_store(tmp_path / "s", create=True)
     with pytest.raises(EngineDeclined):
         staged, _ = stage_json_lines(store, source, False, lambda share: None)
@@ -170,3 +174,11 @@ def test_engine_segments_compact_with_python_segments(tmp_path: Path):
     ingest_files([source], store)
     record_spans(store, [SpanRecord("a" * 32, "b" * 16, "probe", "GET /", 2, 1, 2)])
     assert compact(store) == 2 and span_count(store) == 8
+
+
+def test_braces_inside_strings_still_store_the_same_rows(tmp_path: Path):
+    source = _write(tmp_path / "t.jsonl", [_line(_span(1, name="a{}b", status={}))])
+    assert ingest_files([source], tmp_path / "s").spans == 1
+    python = open_store(tmp_path / "p", create=True)
+    _python_ingest(python, source, None)
+    assert _rows(tmp_path / "s") == _rows(python.path) and _rows(python.path)[0][4] == "a{}b"
