@@ -1,9 +1,9 @@
 """DuckDB's evaluation SQL: every aggregate from ONE scan and ONE grouped pass.
 
 Why not one query per aggregate: the expensive part is reading the spans and
-attributing them (attribute map lookups, route patterns). So the spans are
-scanned once, joined to the counted minutes on small integer keys (flows are
-numbered, not named), and grouped once with GROUPING SETS into two small
+attributing them (attribute map lookups, route patterns; see rulecodes). So the
+spans are scanned once, joined to the counted minutes on small integer keys
+(flows are numbered, not named), and grouped once with GROUPING SETS into two small
 sets: per flow, minute and window tag (counts, good counts, signals; the
 unmatched service, method and route ride in this set, since matched spans leave
 them NULL), and per flow, step, series point and latency bucket inside the
@@ -23,7 +23,7 @@ from flowsight.evaluate.base import MINUTE_COLUMNS, SERIES_COLUMNS, Columns, Que
 from flowsight.evaluate.rulecodes import code_case, coded_step
 from flowsight.evaluate.sql import Dialect, entry_spans
 
-#: GROUPING(minute_a, point_h) of the two grouping sets (1 = column rolled up).
+#: GROUPING(mkey, hkey) of the two grouping sets (1 = column rolled up).
 SET_MINUTES, SET_BUCKETS = 0b01, 0b10
 
 
@@ -93,7 +93,7 @@ def _unpacked(slots: int) -> str:
     return (
         "CASE WHEN mkey // 16 > 0 THEN (mkey // 16 - 1) // 2 END AS minute_a, "
         "CASE WHEN mkey // 16 > 0 THEN (mkey // 16 - 1) % 2 END AS w, "
-        "CASE WHEN gid = 1 THEN mkey % 16 // 4 ELSE "
+        f"CASE WHEN gid = {SET_MINUTES} THEN mkey % 16 // 4 ELSE "
         f"{rest} // 2 % 4 END AS outcome, "
         "mkey % 4 // 2 = 1 AS hb, mkey % 2 = 1 AS synth, "
         f"{rest} // 8 // 1024 AS point_h, {rest} // 8 % 1024 AS bucket_h, "
