@@ -125,7 +125,9 @@ def read_workload(path: str | Path) -> LoadResult:
     try:
         workload = Workload.model_validate(merged)
     except ValidationError as error:
-        return LoadResult(None, sort_findings(findings + validation_findings(error, source)))
+        return LoadResult(
+            None, sort_findings(findings + validation_findings(error, source, merged))
+        )
     findings.extend(reference_findings(workload, source))
     loaded = LoadedWorkload(workload, source, root)
     return LoadResult(None if has_errors(findings) else loaded, sort_findings(findings))

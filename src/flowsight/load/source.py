@@ -18,6 +18,7 @@ import yaml_rs
 
 from flowsight.errors import InputError
 from flowsight.findings import Finding
+from flowsight.load.block_scan import BlockIndex, scan_block_positions
 
 PathKey = tuple[str | int, ...]
 
@@ -48,11 +49,14 @@ class SourceMap:
         files: list[str] | None = None,
         builder: Callable[[], tuple[dict[PathKey, Location], dict[PathKey, Location]]]
         | None = None,
+        text: str | None = None,
     ) -> None:
         self._values = values if values is not None else {}
         self._keys = keys if keys is not None else {}
         self.files = files if files is not None else []
         self._builder = builder
+        self._text = text
+        self._quick: BlockIndex | None = None
 
     def _ensure(self) -> None:
         if self._builder is not None:
@@ -71,8 +75,21 @@ class SourceMap:
         self._ensure()
         return self._keys
 
+    def _quick_locate(self, path: PathKey, prefer_key: bool) -> Location | None:
+        """The block scanner's answer, when it has one for exactly this question."""
+        if self._text is None:
+            return None
+        if self._quick is None:
+            self._quick = scan_block_positions(self._text)
+        table = self._quick.keys if prefer_key else self._quick.values
+        found = table.get(path)
+        return Location(self.files[0], *found) if found else None
+
     def locate(self, path: PathKey, prefer_key: bool = False) -> Location | None:
         """The location of `path`, or of its nearest ancestor that has one."""
+        quick = self._quick_locate(tuple(path), prefer_key)
+        if quick is not None:
+            return quick
         values, keys = self.values, self.keys
         probe = tuple(path)
         while True:
@@ -260,35 +277,93 @@ def parse_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[Finding]]
         return None, source, findings
     if data is None:
         return None, SourceMap(files=[filename]), [_empty_finding(filename)]
-    return data, SourceMap(files=[filename], builder=lambda: _positions(text, filename)), []
+    source = SourceMap(files=[filename], builder=lambda: event_positions(text, filename), text=text)
+    return data, source, []
 
 
-def _positions(text: str, filename: str) -> tuple[dict[PathKey, Location], dict[PathKey, Location]]:
-    """Positions only: compose with PyYAML and walk the nodes without constructing values.
+class _PositionLoader(Loader):  # type: ignore[valid-type,misc]
+    """libyaml's event stream, which carries every mark and needs no tag resolution."""
 
-    Only called for text yaml_rs already accepted, so no error handling is needed
-    beyond what PyYAML's stricter reading might still reject (then: no positions).
+
+def event_positions(text: str, filename: str) -> tuple[dict[PathKey, Location], dict[PathKey, Location]]:
+    """Positions only, from the parser's events: no node tree, no values constructed.
+
+    Only called for text yaml_rs already accepted; should PyYAML's stricter reading
+    still reject it, the map simply stays empty and findings fall back to the file.
     """
-    values: dict[PathKey, Location] = {}
-    keys: dict[PathKey, Location] = {}
+    walker = _EventWalker(filename)
     try:
-        root = yaml.compose(text, Loader=Loader)
+        for event in yaml.parse(text, Loader=_PositionLoader):
+            walker.feed(event)
     except yaml.YAMLError:
-        return values, keys
-    stack: list[tuple[yaml.Node, PathKey]] = [(root, ())] if root is not None else []
-    while stack:
-        node, path = stack.pop()
-        mark = node.start_mark
-        values[path] = Location(filename, mark.line + 1, mark.column + 1)
-        if isinstance(node, yaml.MappingNode):
-            for key_node, value_node in node.value:
-                child = (*path, str(key_node.value))
-                key_mark = key_node.start_mark
-                keys.setdefault(child, Location(filename, key_mark.line + 1, key_mark.column + 1))
-                stack.append((value_node, child))
-        elif isinstance(node, yaml.SequenceNode):
-            stack.extend(((item, (*path, i)) for i, item in enumerate(node.value)))
-    return values, keys
+        pass
+    return walker.values, walker.keys
+
+
+class _EventWalker:
+    """Turns start/end events into dotted paths, tracking where each key and value begins."""
+
+    def __init__(self, filename: str) -> None:
+        self.filename = filename
+        self.values: dict[PathKey, Location] = {}
+        self.keys: dict[PathKey, Location] = {}
+        # Frames: [kind, path, state]; kind map|seq|skip; state: map -> next key or None
+        # (expecting a key), seq -> next index, skip -> nesting depth.
+        self.frames: list[list[Any]] = []
+
+    def _location(self, event: yaml.Event) -> Location:
+        mark = event.start_mark
+        if mark is None:
+            return Location(self.filename, 1, 1)
+        return Location(self.filename, mark.line + 1, mark.column + 1)
+
+    def _node_path(self, event: yaml.Event) -> PathKey | None:
+        """The path of the node this event starts, or None when it is a mapping key."""
+        if not self.frames:
+            return ()
+        frame = self.frames[-1]
+        kind, path, state = frame
+        if kind == "seq":
+            frame[2] = state + 1
+            return (*path, state)
+        if state is None:
+            key = event.value if isinstance(event, yaml.ScalarEvent) else "?"
+            frame[2] = str(key)
+            self.keys.setdefault((*path, str(key)), self._location(event))
+            return None
+        frame[2] = None
+        return (*path, state)
+
+    def feed(self, event: yaml.Event) -> None:
+        if self.frames and self.frames[-1][0] == "skip":
+            self._skip(event)
+            return
+        if isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            self.frames.pop()
+            return
+        if not isinstance(event, yaml.NodeEvent):
+            return
+        path = self._node_path(event)
+        collection = isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent)
+        if path is None:
+            if collection:
+                self.frames.append(["skip", (), 1])
+            return
+        self.values[path] = self._location(event)
+        if isinstance(event, yaml.MappingStartEvent):
+            self.frames.append(["map", path, None])
+        elif isinstance(event, yaml.SequenceStartEvent):
+            self.frames.append(["seq", path, 0])
+
+    def _skip(self, event: yaml.Event) -> None:
+        """Inside a complex (collection) key: only count nesting until it closes."""
+        frame = self.frames[-1]
+        if isinstance(event, yaml.MappingStartEvent | yaml.SequenceStartEvent):
+            frame[2] += 1
+        elif isinstance(event, yaml.MappingEndEvent | yaml.SequenceEndEvent):
+            frame[2] -= 1
+            if frame[2] == 0:
+                self.frames.pop()
 
 
 _RUST_POSITION = re.compile(r"line (\d+), column (\d+)")

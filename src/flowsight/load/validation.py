@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import re
 import types
 import typing
 from typing import Any
@@ -82,15 +83,33 @@ def _message(kind: str, loc: PathKey, raw: str, value: Any) -> str:
     return raw
 
 
-def _clean_loc(loc: tuple[Any, ...]) -> PathKey:
-    """Drop pydantic's internal loc parts (validator names such as `function-before[...]`)."""
-    return tuple(p for p in loc if isinstance(p, int) or "[" not in str(p))
+_INTERNAL_LOC = re.compile(r"^[a-z][a-z-]*\[.*\]$")
 
 
-def validation_findings(error: ValidationError, source: SourceMap) -> list[Finding]:
+def _clean_loc(loc: tuple[Any, ...], data: Any) -> PathKey:
+    """Drop pydantic's internal loc parts (such as `function-after[...]`), keep real keys.
+
+    A user's key may itself contain brackets, so a part is dropped only when the
+    data has no such key at that place.
+    """
+    clean: list[str | int] = []
+    node = data
+    for part in loc:
+        if (isinstance(node, dict) and part in node) or (
+            isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node)
+        ):
+            clean.append(part)
+            node = node[part]
+        elif not (isinstance(part, str) and _INTERNAL_LOC.match(part)):
+            clean.append(part)
+            node = None
+    return tuple(clean)
+
+
+def validation_findings(error: ValidationError, source: SourceMap, data: Any) -> list[Finding]:
     findings = []
     for item in error.errors(include_url=False):
-        loc = _clean_loc(item["loc"])
+        loc = _clean_loc(item["loc"], data)
         kind = item["type"]
         where = source.locate(loc, prefer_key=kind == "extra_forbidden")
         if kind == "missing":

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, PrivateAttr, model_validator
 
 from flowsight.model.base import Identifier, Percent, StrictModel
 from flowsight.model.flow import Criticality, Flow
@@ -163,26 +163,51 @@ class Workload(StrictModel):
     rules: dict[str, RuleSetting] = Field(
         default_factory=dict, description="Design-review rule id -> severity or 'off'."
     )
+    _indexes: dict[str, dict[str, int]] = PrivateAttr(default_factory=dict)
+
+    def _find(self, section: str, item_id: str) -> Any:
+        """Look an id up by index, so rules over thousands of flows stay linear.
+
+        The index remembers positions and is checked against the list on every hit,
+        so a list changed after loading is re-indexed rather than trusted.
+        """
+        items: list[Any] = getattr(self, section)
+        index = self._indexes.get(section)
+        position = index.get(item_id) if index is not None else None
+        if position is not None and position < len(items) and items[position].id == item_id:
+            return items[position]
+        index = {}
+        for i, item in enumerate(items):
+            index.setdefault(item.id, i)
+        self._indexes[section] = index
+        position = index.get(item_id)
+        return items[position] if position is not None else None
 
     def schedule(self, schedule_id: str) -> Schedule | None:
-        if schedule_id == ALWAYS:
-            return next((s for s in self.schedules if s.id == ALWAYS), always_schedule())
-        return next((s for s in self.schedules if s.id == schedule_id), None)
+        found: Schedule | None = self._find("schedules", schedule_id)
+        if found is None and schedule_id == ALWAYS:
+            return always_schedule()
+        return found
 
     def flow(self, flow_id: str) -> Flow | None:
-        return next((f for f in self.flows if f.id == flow_id), None)
+        found: Flow | None = self._find("flows", flow_id)
+        return found
 
     def party(self, party_id: str) -> Party | None:
-        return next((p for p in self.parties if p.id == party_id), None)
+        found: Party | None = self._find("parties", party_id)
+        return found
 
     def component(self, component_id: str) -> Component | None:
-        return next((c for c in self.components if c.id == component_id), None)
+        found: Component | None = self._find("components", component_id)
+        return found
 
     def use_case(self, use_case_id: str) -> UseCase | None:
-        return next((u for u in self.use_cases if u.id == use_case_id), None)
+        found: UseCase | None = self._find("use_cases", use_case_id)
+        return found
 
     def process(self, process_id: str) -> BusinessProcess | None:
-        return next((p for p in self.business_processes if p.id == process_id), None)
+        found: BusinessProcess | None = self._find("business_processes", process_id)
+        return found
 
     def flow_schedule(self, flow: Flow) -> Schedule:
         """The schedule the flow's reliability objective applies in (24/7 without one)."""

@@ -7,11 +7,14 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+import yaml_rs
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from flowsight.errors import FlowsightError
 from flowsight.load import read_workload
+from flowsight.load.block_scan import scan_block_positions
+from flowsight.load.source import event_positions
 from tests.flowsight.conftest import EXAMPLE
 
 EXAMPLE_TEXT = EXAMPLE.read_text(encoding="utf-8")
@@ -96,3 +99,52 @@ def test_text_mutations_only_give_findings(
     text = EXAMPLE_TEXT[:position] + insert + EXAMPLE_TEXT[position + length :]
     path.write_text(text, encoding="utf-8", errors="surrogatepass")
     _check(path)
+
+
+def _agrees_with_full_walk(text: str) -> None:
+    """Every position the block scanner records is the one PyYAML's events give."""
+    try:
+        yaml_rs.loads(text)
+    except yaml_rs.YAMLDecodeError:
+        return
+    quick = scan_block_positions(text)
+    values, keys = event_positions(text, "w.yaml")
+    for path, position in quick.values.items():
+        assert (values[path].line, values[path].column) == position, path
+    for path, position in quick.keys.items():
+        assert (keys[path].line, keys[path].column) == position, path
+
+
+def test_block_scanner_covers_the_example() -> None:
+    quick = scan_block_positions(EXAMPLE_TEXT)
+    assert ("flows", 3, "targets", "reliability") in quick.values
+    _agrees_with_full_walk(EXAMPLE_TEXT)
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    position=st.integers(min_value=0, max_value=len(EXAMPLE_TEXT) - 1),
+    length=st.integers(min_value=0, max_value=30),
+    insert=st.sampled_from(
+        [
+            "",
+            " ",
+            "  ",
+            "- ",
+            ": ",
+            "'",
+            '"',
+            "{",
+            "[",
+            "#",
+            "\n",
+            "x: y\n",
+            "|\n",
+            ">-\n",
+            "&a ",
+            "*a",
+        ]
+    ),
+)
+def test_block_scanner_never_disagrees(position: int, length: int, insert: str) -> None:
+    _agrees_with_full_walk(EXAMPLE_TEXT[:position] + insert + EXAMPLE_TEXT[position + length :])
