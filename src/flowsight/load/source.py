@@ -285,7 +285,9 @@ class _PositionLoader(Loader):  # type: ignore[valid-type,misc]
     """libyaml's event stream, which carries every mark and needs no tag resolution."""
 
 
-def event_positions(text: str, filename: str) -> tuple[dict[PathKey, Location], dict[PathKey, Location]]:
+def event_positions(
+    text: str, filename: str
+) -> tuple[dict[PathKey, Location], dict[PathKey, Location]]:
     """Positions only, from the parser's events: no node tree, no values constructed.
 
     Only called for text yaml_rs already accepted; should PyYAML's stricter reading
