@@ -140,3 +140,12 @@ def test_open_minutes_across_dst_change() -> None:
         schedule, datetime(2026, 12, 25, 5, tzinfo=UTC), datetime(2026, 12, 26, 5, tzinfo=UTC)
     )
     assert christmas == 0
+
+
+def test_committed_schema_is_current() -> None:
+    """docs/workload.schema.json is what the example's yaml-language-server line points at.
+
+    Refresh it with `flowsight schema > docs/workload.schema.json` after a model change.
+    """
+    committed = json.loads((EXAMPLE.parents[2] / "docs" / "workload.schema.json").read_text())
+    assert committed == json.loads(run_cli("schema").output)
