@@ -13,6 +13,7 @@ import pytest
 from flowsight.cli.demo import EXPECTED_BREACHED, deviations
 from flowsight.demo import SHORT, DemoResult, run_demo
 from flowsight.load import load_workload
+from tests.flowsight.conftest import run_cli
 from tests.flowsight.probe.conftest import EXAMPLE
 
 
@@ -81,3 +82,19 @@ def test_outputs_and_the_honest_compression(demo: DemoResult) -> None:
         Path(demo.paths["flow docs"]).iterdir()
     )
     assert Path(demo.paths["evaluation (JSON)"]).stat().st_size > 0
+
+
+def test_review_of_the_demo_puts_the_broken_flow_first(demo: DemoResult) -> None:
+    result = run_cli(
+        "review",
+        str(demo.paths["evaluated workload"]),
+        "--db",
+        str(demo.paths["telemetry store"]),
+        "--now",
+        demo.end.isoformat(),
+        "--no-save",
+    )
+    assert result.exit_code == 1, result.output
+    actions = result.output.split("## Proposed actions", 1)[1]
+    first = next(line for line in actions.splitlines() if line.startswith("1. "))
+    assert "**list-concerts** (high): restore availability" in first
