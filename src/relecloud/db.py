@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -66,6 +67,11 @@ class Database:
         self._write = sessionmaker(
             self.engine.execution_options(relecloud_write=True), expire_on_commit=False
         )
+        # SQLite has one writer at a time. A writer that finds the lock taken sleeps in
+        # SQLite's busy handler (1, 2, 5 ... 100 ms steps) and misses the moment it is
+        # freed; queueing this process's writers on a Python lock hands the write lock
+        # over at once. BEGIN IMMEDIATE still guards against other processes.
+        self._writers = threading.RLock() if self.url.startswith("sqlite") else None
 
     @property
     def dialect(self) -> str:
@@ -91,6 +97,15 @@ class Database:
     def write(self) -> Iterator[Session]:
         """A transaction: committed on success, rolled back on any exception."""
         self._check()
+        if self._writers is None:
+            with self._transaction() as session:
+                yield session
+            return
+        with self._writers, self._transaction() as session:
+            yield session
+
+    @contextmanager
+    def _transaction(self) -> Iterator[Session]:
         try:
             with self._write() as session, session.begin():
                 yield session

@@ -169,12 +169,21 @@ def _finish(db: Database, checkout_id: str, confirmation: str, request: Checkout
         if checkout is None:
             raise Conflict("checkout vanished while it was being paid")
         customer_id = _upsert_customer(session, request)
-        held = session.execute(
-            select(TicketNumber.id, TicketNumber.number, Concert.id, Concert.price)
+        # Filter on hold_id alone (indexed): with "ticket_id IS NULL" in the WHERE,
+        # SQLite walks the ticket_id index over every unsold seat instead.
+        rows = session.execute(
+            select(
+                TicketNumber.id,
+                TicketNumber.number,
+                Concert.id,
+                Concert.price,
+                TicketNumber.ticket_id,
+            )
             .join(Concert, Concert.id == TicketNumber.concert_id)
-            .where(TicketNumber.hold_id == checkout_id, TicketNumber.ticket_id.is_(None))
+            .where(TicketNumber.hold_id == checkout_id)
             .order_by(TicketNumber.id)
         ).all()
+        held = [row[:4] for row in rows if row[4] is None]
         if len(held) != sum(request.items.values()):
             raise Conflict("seat holds expired before the payment was captured")
         for number_id, number, concert_id, price in held:
