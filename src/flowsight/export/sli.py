@@ -9,6 +9,7 @@ Grafana exporters all build their queries here, so they measure the same thing.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -71,15 +72,22 @@ def objectives(flow: Flow) -> list[Objective]:
 
 
 def _regex(glob: str) -> str:
-    """A route glob (`/cart/*`) as an RE2 regex; everything but `*` is literal."""
+    """A route glob as an RE2 regex for the `http_route` label.
+
+    `*` is any run and `?` one character, as in evaluate; `{name}` matches any
+    route-template placeholder (`{concert_id}`), because Prometheus labels carry
+    the app's templates, never raw paths. Everything else is literal.
+    """
     out = []
-    for char in glob:
-        if char == "*":
+    for token in re.split(r"(\*|\?|\{[^/}]*\})", glob):
+        if token == "*":
             out.append(".*")
-        elif char in _REGEX_SPECIAL:
-            out.append("\\" + char)
+        elif token == "?":
+            out.append(".")
+        elif token.startswith("{") and token.endswith("}"):
+            out.append("\\{[^/}]*\\}")
         else:
-            out.append(char)
+            out.append("".join("\\" + c if c in _REGEX_SPECIAL else c for c in token))
     return "".join(out)
 
 
@@ -109,7 +117,7 @@ def selectors(flow: Flow, options: ExportOptions) -> list[list[str]]:
                 matchers.append(f"{options.service_label}={_quote(service)}")
             if method:
                 matchers.append(f"http_request_method={_quote(method)}")
-            if len(globs) == 1 and "*" not in globs[0]:
+            if len(globs) == 1 and not re.search(r"[*?{]", globs[0]):
                 matchers.append(f"http_route={_quote(globs[0])}")
             else:
                 matchers.append(f"http_route=~{_quote('|'.join(_regex(g) for g in globs))}")
