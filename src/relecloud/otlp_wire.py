@@ -21,6 +21,7 @@ from opentelemetry.trace import SpanContext
 
 _CACHE_LIMIT = 20_000
 _kv_cache: dict[tuple[str, type, Any], bytes] = {}
+_block_cache: dict[Any, bytes] = {}
 _HAS_IS_REMOTE, _IS_REMOTE = 0x100, 0x200
 _SMALL = [bytes((i,)) for i in range(0x80)]
 
@@ -82,10 +83,25 @@ def _key_value(key: str, value: Any) -> bytes:
 
 
 def _attributes(number: int, attributes: Mapping[str, Any] | None) -> bytes:
+    """The repeated KeyValue fields; whole attribute sets repeat too (every cached page
+    and every run of one SQL statement carries the same ones), so they are kept."""
     if not attributes:
         return b""
+    # Value types are part of the key: True == 1 == 1.0 would share an entry.
+    key: Any = (number, tuple(attributes.items()), tuple(map(type, attributes.values())))
+    try:
+        return _block_cache[key]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable (list) value: encode, do not keep
+        key = None
     tag = bytes([number << 3 | 2])
-    return b"".join(tag + _key_value(k, v)[1:] for k, v in attributes.items())
+    encoded = b"".join(tag + _key_value(k, v)[1:] for k, v in attributes.items())
+    if key is not None:
+        if len(_block_cache) >= _CACHE_LIMIT:
+            _block_cache.clear()
+        _block_cache[key] = encoded
+    return encoded
 
 
 def _span_flags(parent: SpanContext | None) -> int:

@@ -57,3 +57,16 @@ def test_wire_encoding_decodes_to_the_stock_message() -> None:
 
 def test_empty_batch() -> None:
     assert ExportTraceServiceRequest.FromString(encode_request([])) == encode_spans([])
+
+
+def test_equal_values_of_other_types_are_not_confused() -> None:
+    exporter = InMemorySpanExporter()
+    provider = TracerProvider()
+    provider.add_span_processor(SimpleSpanProcessor(exporter))
+    tracer = provider.get_tracer("relecloud")
+    for value in (True, 1, 1.0, False, 0):
+        with tracer.start_as_current_span("s", attributes={"v": value}):
+            pass
+    spans = exporter.get_finished_spans()
+    mine = ExportTraceServiceRequest.FromString(encode_request(spans))
+    assert mine == encode_spans(spans)
