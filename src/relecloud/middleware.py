@@ -13,6 +13,7 @@ from opentelemetry.trace import SpanKind, Status, StatusCode
 from starlette.routing import BaseRoute, Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from relecloud import telemetry
 from relecloud.flows import UNMAPPED, flow_of
 from relecloud.security import SESSION_COOKIE
 from relecloud.services import Services
@@ -100,6 +101,7 @@ class TelemetryMiddleware:
             if delay:
                 span.set_attribute("app.fault.latency_ms", int(delay * 1000))
                 await asyncio.sleep(delay)
+            db_calls = telemetry.collect_db_spans()
             try:
                 if flow not in _FAULT_IN_HANDLER and faults.take_error(flow):
                     span.set_attribute("app.fault", "error")
@@ -107,6 +109,7 @@ class TelemetryMiddleware:
                 else:
                     await self.app(scope, receive, send_wrapper)
             finally:
+                telemetry.emit_db_spans(tracer, db_calls)
                 status = status_holder["status"]
                 span.set_attribute("http.response.status_code", status)
                 user = scope.get("relecloud.user")

@@ -12,8 +12,10 @@ import logging
 import sys
 import threading
 import time
+from contextvars import ContextVar, Token
 from typing import Any
 
+from opentelemetry import context as context_api
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
@@ -84,42 +86,83 @@ def tracer(enabled: bool = True) -> trace.Tracer:
     return provider().get_tracer("relecloud", __version__)
 
 
+# Statements run while a request is being handled are recorded here (plain tuples) and
+# turned into spans when the request ends: building a span inside a write transaction
+# would lengthen the time the SQLite write lock is held. Outside a request (CLI,
+# heartbeat) spans are built at once.
+_pending: ContextVar[list[tuple[Any, ...]] | None] = ContextVar("relecloud_db", default=None)
+
+
+def collect_db_spans() -> Token[list[tuple[Any, ...]] | None]:
+    """Start recording database calls for the current request (see ``emit_db_spans``)."""
+    return _pending.set([])
+
+
+def emit_db_spans(db_tracer: trace.Tracer, token: Token[list[tuple[Any, ...]] | None]) -> None:
+    """Build the recorded CLIENT spans, with their real start and end times."""
+    records = _pending.get() or []
+    _pending.reset(token)
+    for parent, name, attributes, started, ended, error in records:
+        span = db_tracer.start_span(
+            name,
+            context=parent,
+            kind=SpanKind.CLIENT,
+            attributes=attributes,
+            start_time=started,
+        )
+        if error:
+            span.set_status(Status(StatusCode.ERROR, error))
+        span.end(end_time=ended)
+
+
 def instrument_engine(engine: Engine, db_tracer: trace.Tracer) -> None:
     """A CLIENT span per SQL statement (statement text only, never parameters)."""
     system = "postgresql" if engine.dialect.name == "postgresql" else engine.dialect.name
+    attributes_of: dict[str, tuple[str, dict[str, str]]] = {}
+
+    def describe(statement: str) -> tuple[str, dict[str, str]]:
+        known = attributes_of.get(statement)
+        if known is None:
+            operation = statement.lstrip().split(" ", 1)[0].upper()
+            known = (
+                f"{operation} relecloud",
+                {
+                    "db.system.name": system,
+                    "db.system": system,
+                    "db.operation.name": operation,
+                    "db.query.text": statement[:2000],
+                },
+            )
+            if len(attributes_of) < 5000:
+                attributes_of[statement] = known
+        return known
 
     def before(conn: Any, cursor: Any, statement: str, params: Any, context: Any, _m: Any):
-        operation = statement.lstrip().split(" ", 1)[0].upper()
-        if operation in _UNTRACED:
+        if context is None or describe(statement)[1]["db.operation.name"] in _UNTRACED:
             return
-        span = db_tracer.start_span(
-            f"{operation} relecloud",
-            kind=SpanKind.CLIENT,
-            attributes={
-                "db.system.name": system,
-                "db.system": system,
-                "db.operation.name": operation,
-                "db.query.text": statement[:2000],
-            },
-        )
-        if context is not None:
-            context._relecloud_span = span
+        context._relecloud_db = (statement, time.time_ns())
+
+    def finish(context: Any, error: str | None) -> None:
+        started = getattr(context, "_relecloud_db", None)
+        if started is None:
+            return
+        context._relecloud_db = None
+        name, attributes = describe(started[0])
+        record = (context_api.get_current(), name, attributes, started[1], time.time_ns(), error)
+        pending = _pending.get()
+        if pending is not None:
+            pending.append(record)
+            return
+        token = collect_db_spans()
+        _pending.get().append(record)  # type: ignore[union-attr]
+        emit_db_spans(db_tracer, token)
 
     def after(conn: Any, cursor: Any, statement: str, params: Any, context: Any, _m: Any):
-        span = getattr(context, "_relecloud_span", None)
-        if span is not None:
-            span.end()
-            context._relecloud_span = None
+        finish(context, None)
 
     def failed(exception_context: Any) -> None:
-        context = exception_context.execution_context
-        span = getattr(context, "_relecloud_span", None)
-        if span is not None:
-            span.set_status(
-                Status(StatusCode.ERROR, type(exception_context.original_exception).__name__)
-            )
-            span.end()
-            context._relecloud_span = None
+        error = type(exception_context.original_exception).__name__
+        finish(exception_context.execution_context, error)
 
     event.listen(engine, "before_cursor_execute", before)
     event.listen(engine, "after_cursor_execute", after)
