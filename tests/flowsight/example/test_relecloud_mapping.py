@@ -54,8 +54,12 @@ def test_the_app_has_routes_in_every_flow() -> None:
     assert FLOW_IDS - {"collect-telemetry"} <= tagged
 
 
-@pytest.mark.parametrize(("method", "path", "flow", "step"), [r for r in ROUTES if r[2] in FLOW_IDS])
-def test_route_rules_agree_with_the_apps_own_tags(method: str, path: str, flow: str, step: str) -> None:
+@pytest.mark.parametrize(
+    ("method", "path", "flow", "step"), [r for r in ROUTES if r[2] in FLOW_IDS]
+)
+def test_route_rules_agree_with_the_apps_own_tags(
+    method: str, path: str, flow: str, step: str
+) -> None:
     assert _attributed(method, path) == (flow, step)
 
 
