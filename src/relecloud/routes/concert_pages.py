@@ -43,13 +43,6 @@ def _upcoming_page(
 
 
 @router.get("/")
-@flow("list-concerts", "list-upcoming")
-def home(
-    request: Request, services: ServicesDep, user: OptionalPageUser, page: Page = 1
-) -> Response:
-    return _upcoming_page(request, services, user, page)
-
-
 @router.get("/concerts")
 @flow("list-concerts", "list-upcoming")
 def list_concerts(
