@@ -73,6 +73,7 @@ class _Scanner:
         self.index = BlockIndex()
         self.frames: list[_Frame] = []
         self.pending: tuple[PathKey, int] | None = None
+        self.pending_is_key = False
         self.block_scalar_indent: int | None = None
 
     def line(self, number: int, text: str) -> None:
@@ -108,9 +109,12 @@ class _Scanner:
         if self.pending is None:
             return
         path, owner_indent = self.pending
-        self.pending = None
+        is_key, self.pending, self.pending_is_key = self.pending_is_key, None, False
         is_item = stripped == "-" or stripped.startswith("- ")
-        if is_item and column >= owner_indent:
+        # A key's value sequence may sit at the key's own column; an item's may not
+        # (a `-` there is the next item, and the pending one is empty).
+        nested_ok = column > owner_indent or (column == owner_indent and is_key)
+        if is_item and nested_ok:
             self.index.values[path] = (number, column + 1)
             self.frames.append(_Frame(column, path, "seq"))
         elif not is_item and column > owner_indent:
@@ -126,7 +130,7 @@ class _Scanner:
         rest = stripped[1:].lstrip(" ")
         rest_column = column + (len(stripped) - len(rest))
         if not rest or rest.startswith("#"):
-            self.pending = (path, column)
+            self.pending, self.pending_is_key = (path, column), False
             return
         if rest.startswith("-") or rest[0] in "&*!|>":
             raise _GiveUp
@@ -152,7 +156,7 @@ class _Scanner:
         value = stripped[match.end() :]
         value_column = column + match.end()
         if not value or value.startswith("#"):
-            self.pending = (path, column)
+            self.pending, self.pending_is_key = (path, column), True
         elif value[0] in "&*!":
             raise _GiveUp
         elif value[0] in "|>":
