@@ -77,6 +77,32 @@ class RouteMatch(StrictModel):
     step: Identifier | None = None
 
 
+class PrometheusSli(StrictModel):
+    """The flow's SLI written as PromQL by its team, as Sloth's errorQuery/totalQuery are.
+
+    Used by the Prometheus, Grafana and OpenSLO exports instead of the selectors flowsight
+    derives from the routes; `{{.window}}` stands for the range of each rule.
+    """
+
+    error_query: str | None = Field(
+        default=None, description="PromQL rate of bad events, with '{{.window}}' as the range."
+    )
+    total_query: str | None = Field(
+        default=None, description="PromQL rate of all events, with '{{.window}}' as the range."
+    )
+    latency_histogram: str | None = Field(
+        default=None,
+        description="Selector of a latency histogram's _bucket series, e.g. "
+        "'http_server_request_duration_seconds_bucket{job=\"shop\"}'.",
+    )
+
+    @model_validator(mode="after")
+    def _queries_in_pairs(self) -> PrometheusSli:
+        if (self.error_query is None) != (self.total_query is None):
+            raise ValueError("'error_query' and 'total_query' go together: write both or neither")
+        return self
+
+
 class TelemetryMapping(StrictModel):
     """How spans are attributed to this flow: an explicit attribute wins over routes."""
 
@@ -84,6 +110,9 @@ class TelemetryMapping(StrictModel):
     value: str | None = Field(default=None, description="Its value (default: the flow id).")
     step_attribute: str | None = Field(default=None, description="Span attribute naming the step.")
     routes: list[RouteMatch] = Field(default_factory=list)
+    prometheus: PrometheusSli | None = Field(
+        default=None, description="The SLI as the team's own PromQL (overrides derived selectors)."
+    )
 
 
 class BusinessImpact(StrictModel):
