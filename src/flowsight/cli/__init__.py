@@ -24,6 +24,8 @@ COMMAND_MODULES = [
     "schema",
     "init",
     "diff",
+    "discover",
+    "drift",
     "ingest",
     "collect",
     "evaluate",

@@ -51,7 +51,12 @@ def _rules(workload: Workload) -> tuple[list[AttributeRule], list[RouteRule]]:
                     flow.id, mapping.attribute, mapping.value or flow.id, mapping.step_attribute
                 )
             )
-        routes += [RouteRule(flow.id, r.step, r.service, r.method, r.route) for r in mapping.routes]
+        routes += [
+            RouteRule(
+                flow.id, r.step, r.service, r.method, r.pattern, "route" if r.route else "name"
+            )
+            for r in mapping.routes
+        ]
     return attributes, routes
 
 

@@ -29,6 +29,8 @@ class RouteRule:
     service: str | None
     method: str | None
     pattern: str
+    #: the span column the pattern is matched against: the route, or the span name
+    column: str = "route"
 
 
 @dataclass(frozen=True)

@@ -75,14 +75,15 @@ def route_condition(rule: RouteRule, dialect: Dialect) -> str:
         parts.append(f"service = {dialect.quote(rule.service)}")
     if rule.method and rule.method != "*":
         parts.append(f"http_method = {dialect.quote(rule.method)}")
+    column = rule.column
     if re.search(r"[*?{]", rule.pattern):
         # The literal prefix first: a cheap test that spares most spans the regex.
         prefix = re.split(r"[*?{]", rule.pattern, maxsplit=1)[0]
         if prefix:
-            parts.append(f"{dialect.starts_with}(route, {dialect.quote(prefix)})")
-        parts.append(f"{dialect.regex}(route, {dialect.quote(glob_regex(rule.pattern))})")
+            parts.append(f"{dialect.starts_with}({column}, {dialect.quote(prefix)})")
+        parts.append(f"{dialect.regex}({column}, {dialect.quote(glob_regex(rule.pattern))})")
     else:
-        parts.append(f"route = {dialect.quote(rule.pattern)}")
+        parts.append(f"{column} = {dialect.quote(rule.pattern)}")
     return " AND ".join(parts)
 
 

@@ -98,6 +98,8 @@ def _quote(value: str) -> str:
 def _route_groups(routes: list[RouteMatch]) -> list[tuple[str | None, str | None, list[str]]]:
     groups: dict[tuple[str, str], list[str]] = defaultdict(list)
     for route in routes:
+        if route.route is None:
+            continue  # a span-name rule (consumer, job): no HTTP metric carries span names
         method = None if route.method in (None, "*") else route.method
         groups[(route.service or "", method or "")].append(route.route)
     return [
@@ -109,7 +111,7 @@ def _route_groups(routes: list[RouteMatch]) -> list[tuple[str | None, str | None
 def selectors(flow: Flow, options: ExportOptions) -> list[list[str]]:
     """Label matchers of the flow's series, one list per (service, method) group."""
     telemetry = flow.telemetry
-    if telemetry and telemetry.routes:
+    if telemetry and any(r.route for r in telemetry.routes):
         result = []
         for service, method, globs in _route_groups(telemetry.routes):
             matchers = []

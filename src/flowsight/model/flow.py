@@ -69,12 +69,34 @@ class Dependency(StrictModel):
 
 
 class RouteMatch(StrictModel):
-    """Server spans of `service` with this method and route belong to the flow (and step)."""
+    """Entry spans of `service` with this method and route belong to the flow (and step).
+
+    Consumers and scheduled jobs have no route: they are matched by span `name` instead.
+    """
 
     service: str | None = None
     method: str | None = Field(default=None, pattern=r"^[A-Z]+$|^\*$")
-    route: str = Field(description="Route template or glob, e.g. '/api/concerts/*'.")
+    route: str | None = Field(
+        default=None, description="Route template or glob, e.g. '/api/concerts/*'."
+    )
+    name: str | None = Field(
+        default=None,
+        description="Span name glob of a consumer or job entry span, e.g. 'orders process' "
+        "(instead of `route`).",
+    )
     step: Identifier | None = None
+
+    @model_validator(mode="after")
+    def _route_or_name(self) -> RouteMatch:
+        if (self.route is None) == (self.name is None):
+            raise ValueError("a route rule names exactly one of 'route' or 'name' (a span name)")
+        if self.name is not None and self.method not in (None, "*"):
+            raise ValueError("'method' applies to HTTP routes; a span-name rule has none")
+        return self
+
+    @property
+    def pattern(self) -> str:
+        return self.route if self.route is not None else str(self.name)
 
 
 class PrometheusSli(StrictModel):

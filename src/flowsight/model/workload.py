@@ -163,6 +163,11 @@ class Workload(StrictModel):
     rules: dict[str, RuleSetting] = Field(
         default_factory=dict, description="Design-review rule id -> severity or 'off'."
     )
+    placeholders: list[str] = Field(
+        default_factory=list,
+        description="Dotted paths (e.g. 'flows[0].owner') whose values stand in for a "
+        "person's decision; `flowsight discover` writes them and `check` lists them as info.",
+    )
     _indexes: dict[str, dict[str, int]] = PrivateAttr(default_factory=dict)
 
     def _find(self, section: str, item_id: str) -> Any:

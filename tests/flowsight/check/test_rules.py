@@ -120,6 +120,7 @@ TRIGGERS: dict[str, Mutation] = {
     "ownership.escalation-path": _set("escalation_path", []),
     "ownership.escalation-scope": _set("escalation_path", ["lead", "eng"]),
     "ownership.on-call": _data(lambda d: d["parties"][2].update(on_call=False)),
+    "ownership.placeholder": _data(lambda d: d.update(placeholders=["flows[0].owner"])),
     "consistency.criticality-order": _data(
         lambda d: add_flow(
             d,

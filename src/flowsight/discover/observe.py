@@ -1,0 +1,335 @@
+"""What the traces show: entry points, their downstream calls and their step sequences.
+
+The spans of the window are read ONCE into a slim temporary table (the columns the
+questions below need, the attributes map reduced to a few extracted keys); every
+question is then a grouped query over that table inside DuckDB, so Python only sees
+one row per entry point, dependency, step sequence or hour, never a row per span.
+
+An entry point is where work enters the workload: a server span (an HTTP route), a
+consumer span (a message) or a root span of any other kind (a scheduled job). A server
+span whose parent is a client span of the same trace is an internal hop of the flow that
+made the call, not an entry point of its own. A downstream call is a client or producer
+span, and a consumer's own broker (its messaging system) is a call of the consumer; a call
+belongs to the latest entry point of its trace that started before it (the
+nearest entry-point ancestor in the usual shapes, without walking the tree).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import duckdb
+
+from flowsight.telemetry.store import TelemetryStore, connect
+
+#: Attributes that name what a client or producer span calls, in the order they are trusted.
+TARGET_KEYS: tuple[str, ...] = (
+    "peer.service",
+    "server.address",
+    "db.system",
+    "db.system.name",
+    "messaging.system",
+    "rpc.service",
+)
+#: Kind of component a call target suggests, by the attribute that named it.
+TARGET_KINDS = {
+    "service": "api",
+    "peer.service": "api",
+    "server.address": "external",
+    "db.system": "database",
+    "db.system.name": "database",
+    "messaging.system": "queue",
+    "rpc.service": "api",
+}
+_SEP = "\x1f"
+#: Two entries of one user further apart than this (30 min) belong to different sessions.
+SESSION_GAP_NS = 30 * 60 * 1_000_000_000
+#: A path segment that is an identifier rather than a name: digits, or a long hex/UUID.
+_ID_SEGMENT = r"/([0-9]+|[0-9a-fA-F-]{16,})(/|$)"
+
+
+@dataclass(frozen=True)
+class EntryKey:
+    """One entry point: a route of a service, or a consumer's or job's span name."""
+
+    service: str
+    kind: str  # "http", "consumer" or "job"
+    method: str | None
+    route: str  # the route template for HTTP, else the span name
+    group: str | None = None  # the --group-by attribute's value, when asked for
+    step: str | None = None  # the --step-by attribute's value, when asked for
+
+    def label(self) -> str:
+        head = f"{self.method} {self.route}" if self.method else self.route
+        return f"{self.service}: {head}"
+
+
+@dataclass
+class EntryStats:
+    key: EntryKey
+    count: int
+    bad: int
+    p95_ns: int
+    first_ns: int
+    last_ns: int
+    #: hour since the epoch (UTC) -> entry spans that started in it
+    hours: dict[int, int] = field(default_factory=dict)
+    #: the most common sequence of direct INTERNAL children, and how many entries had it
+    sequence: tuple[str, ...] = ()
+    sequence_count: int = 0
+
+
+@dataclass(frozen=True)
+class CallStats:
+    entry: EntryKey
+    target: str
+    attribute: str  # what named the target: 'service' (a traced callee) or a TARGET_KEYS key
+    calls: int
+    bad: int
+    p95_ns: int
+    entries_calling: int
+    #: the workload components whose span rules match these calls (drift only)
+    components: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ComponentWork:
+    """Spans of a component inside the traces of an entry point (None: outside any)."""
+
+    entry: EntryKey | None
+    component: str
+    spans: int
+    bad: int
+
+
+@dataclass
+class Observation:
+    start_ns: int
+    end_ns: int
+    spans: int
+    entries: list[EntryStats]
+    calls: list[CallStats]
+    #: (from, to, count): consecutive entries of one user within a session
+    transitions: list[tuple[EntryKey, EntryKey, int]] = field(default_factory=list)
+    work: list[ComponentWork] = field(default_factory=list)
+
+    def entry(self, key: EntryKey) -> EntryStats | None:
+        return next((e for e in self.entries if e.key == key), None)
+
+
+def _quote(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _attribute(name: str) -> str:
+    return f"nullif(attributes[{_quote(name)}], '')"
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """SQL over a span's columns: its flow (evaluate's attribution), group and step."""
+
+    flow: str = "CAST(NULL AS VARCHAR)"
+    group: str = "CAST(NULL AS VARCHAR)"
+    step: str = "CAST(NULL AS VARCHAR)"
+    #: component id -> SQL for 'this span is the component's work' (cost's rule)
+    components: tuple[tuple[str, str], ...] = ()
+
+    def component_list(self) -> str:
+        if not self.components:
+            return "CAST([] AS VARCHAR[])"
+        cases = ", ".join(f"CASE WHEN {sql} THEN {_quote(cid)} END" for cid, sql in self.components)
+        return f"list_filter([{cases}], lambda x: x IS NOT NULL)"
+
+    @classmethod
+    def by_attributes(cls, group_by: str | None, step_by: str | None) -> Grouping:
+        none = "CAST(NULL AS VARCHAR)"
+        return cls(
+            group=_attribute(group_by) if group_by else none,
+            step=_attribute(step_by) if step_by else none,
+        )
+
+
+def _slim_table(start_ns: int, end_ns: int, grouping: Grouping) -> str:
+    """The one scan: every span of the window with the few columns and attributes used."""
+    targets = ", ".join(f"{_attribute(k)}" for k in TARGET_KEYS)
+    named_by = " ".join(f"WHEN {_attribute(k)} IS NOT NULL THEN {_quote(k)}" for k in TARGET_KEYS)
+    route = (
+        "coalesce(http_route, regexp_replace(regexp_replace(url_path, '[?#].*$', ''), "
+        f"'{_ID_SEGMENT}', '/{{id}}\\2', 'g'))"
+    )
+    entry = "(kind IN (2, 5) OR parent_span_id = '' OR parent_span_id IS NULL)"
+    window = f"start_ns >= {start_ns} AND start_ns < {end_ns}"
+    return (
+        "CREATE TEMP TABLE s AS SELECT trace_id, span_id, parent_span_id, service, name, kind, "
+        "start_ns, duration_ns, http_method, enduser, "
+        f"CASE WHEN kind = 2 THEN {route} END AS route, "
+        "(status = 2 OR coalesce(http_status, 0) >= 500) AS bad, "
+        f"coalesce({targets}) AS target, CASE {named_by} END AS target_attr, "
+        f"CASE WHEN {entry} THEN {grouping.group} END AS grp, "
+        f"CASE WHEN {entry} THEN {grouping.step} END AS stp, "
+        f"{grouping.component_list()} AS comps "
+        f"FROM (SELECT *, CASE WHEN {entry} THEN {grouping.flow} END AS flow "
+        f"FROM (SELECT *, coalesce(http_route, url_path) AS route FROM spans WHERE {window}) "
+        "AS windowed) AS attributed"
+    )
+
+
+_ENTRIES = """
+CREATE TEMP TABLE e AS
+SELECT s.*,
+  CASE WHEN s.kind = 5 THEN 'consumer' WHEN s.kind = 2 AND s.route IS NOT NULL THEN 'http'
+       ELSE 'job' END AS ep_kind,
+  CASE WHEN s.kind = 2 AND s.route IS NOT NULL THEN s.route ELSE s.name END AS ep_route,
+  CASE WHEN s.kind = 2 AND s.route IS NOT NULL THEN s.http_method END AS ep_method
+FROM s
+WHERE (s.kind IN (2, 5) OR s.parent_span_id = '' OR s.parent_span_id IS NULL)
+  AND NOT (s.kind = 2 AND EXISTS (
+    SELECT 1 FROM s AS caller WHERE caller.kind = 3 AND caller.trace_id = s.trace_id
+      AND caller.span_id = s.parent_span_id))
+"""
+
+_KEY = "service, ep_kind, ep_method, ep_route, grp, stp"
+
+_ENTRY_STATS = f"""
+SELECT {_KEY}, count(*), sum(bad::INTEGER), quantile_disc(duration_ns, 0.95),
+       min(start_ns), max(start_ns)
+FROM e GROUP BY ALL
+"""
+
+_ENTRY_HOURS = f"SELECT {_KEY}, start_ns // 3600000000000 AS hour, count(*) FROM e GROUP BY ALL"
+
+_SEQUENCES = f"""
+WITH seq AS (
+  SELECT c.trace_id, c.parent_span_id,
+         string_agg(c.name, '{_SEP}' ORDER BY c.start_ns, c.name) AS names
+  FROM s AS c WHERE c.kind = 1 AND c.parent_span_id <> '' GROUP BY ALL
+), counted AS (
+  SELECT {", ".join("e." + k.strip() for k in _KEY.split(","))}, seq.names, count(*) AS n
+  FROM e JOIN seq ON seq.trace_id = e.trace_id AND seq.parent_span_id = e.span_id
+  GROUP BY ALL
+)
+SELECT {_KEY}, arg_max(names, n ORDER BY names), max(n) FROM counted GROUP BY ALL
+"""
+
+_CALLS = f"""
+WITH c AS (
+  SELECT s.*, callee.service AS callee
+  FROM s LEFT JOIN (SELECT trace_id, parent_span_id, any_value(service) AS service
+                    FROM s WHERE kind = 2 GROUP BY ALL) AS callee
+    ON s.kind = 3 AND callee.trace_id = s.trace_id AND callee.parent_span_id = s.span_id
+  WHERE s.kind IN (3, 4) OR (s.kind = 5 AND s.target IS NOT NULL)
+), attributed AS (
+  SELECT {", ".join("e." + k.strip() for k in _KEY.split(","))}, e.span_id AS entry_span,
+         coalesce(c.callee, c.target) AS dep,
+         CASE WHEN c.callee IS NOT NULL THEN 'service' ELSE c.target_attr END AS dep_attr,
+         c.bad, c.duration_ns, c.comps
+  FROM c ASOF JOIN e ON c.trace_id = e.trace_id AND c.start_ns >= e.start_ns
+)
+SELECT {_KEY}, dep, dep_attr, count(*), sum(bad::INTEGER), quantile_disc(duration_ns, 0.95),
+       count(DISTINCT entry_span), comps
+FROM attributed WHERE dep IS NOT NULL GROUP BY ALL
+"""
+
+
+_TRANSITIONS = f"""
+WITH ordered AS (
+  SELECT {_KEY}, start_ns,
+    lag(service) OVER w AS p_service, lag(ep_kind) OVER w AS p_kind,
+    lag(ep_method) OVER w AS p_method, lag(ep_route) OVER w AS p_route,
+    lag(grp) OVER w AS p_grp, lag(stp) OVER w AS p_stp, lag(start_ns) OVER w AS p_start
+  FROM e WHERE enduser IS NOT NULL
+  WINDOW w AS (PARTITION BY enduser ORDER BY start_ns, span_id)
+)
+SELECT p_service, p_kind, p_method, p_route, p_grp, p_stp, {_KEY}, count(*) FROM ordered
+WHERE p_start IS NOT NULL AND start_ns - p_start < {SESSION_GAP_NS} GROUP BY ALL
+"""
+
+
+_COMPONENTS = f"""
+WITH x AS (SELECT trace_id, start_ns, bad, unnest(comps) AS comp FROM s WHERE len(comps) > 0)
+SELECT {", ".join("e." + k.strip() for k in _KEY.split(","))}, x.comp, count(*),
+       sum(x.bad::INTEGER)
+FROM x ASOF LEFT JOIN e ON x.trace_id = e.trace_id AND x.start_ns >= e.start_ns GROUP BY ALL
+"""
+
+
+def _key(row: Sequence[object]) -> EntryKey:
+    service, kind, method, route, group, step = row[:6]
+    return EntryKey(
+        str(service or "unknown"),
+        str(kind),
+        None if method is None else str(method),
+        str(route or "?"),
+        None if group is None else str(group),
+        None if step is None else str(step),
+    )
+
+
+def _observe(
+    connection: duckdb.DuckDBPyConnection, start_ns: int, end_ns: int, grouping: Grouping
+) -> Observation:
+    connection.execute(_slim_table(start_ns, end_ns, grouping))
+    connection.execute(_ENTRIES)
+    spans_row = connection.execute("SELECT count(*) FROM s").fetchone()
+    entries = {
+        _key(r): EntryStats(_key(r), int(r[6]), int(r[7] or 0), int(r[8]), int(r[9]), int(r[10]))
+        for r in connection.execute(_ENTRY_STATS).fetchall()
+    }
+    for row in connection.execute(_ENTRY_HOURS).fetchall():
+        entries[_key(row)].hours[int(row[6])] = int(row[7])
+    for row in connection.execute(_SEQUENCES).fetchall():
+        stats = entries[_key(row)]
+        stats.sequence, stats.sequence_count = tuple(str(row[6]).split(_SEP)), int(row[7])
+    calls = [
+        CallStats(
+            _key(r),
+            str(r[6]),
+            str(r[7]),
+            int(r[8]),
+            int(r[9] or 0),
+            int(r[10]),
+            int(r[11]),
+            tuple(r[12] or ()),
+        )
+        for r in connection.execute(_CALLS).fetchall()
+    ]
+    work = []
+    if grouping.components:
+        work = [
+            ComponentWork(None if r[0] is None else _key(r), str(r[6]), int(r[7]), int(r[8] or 0))
+            for r in connection.execute(_COMPONENTS).fetchall()
+        ]
+    transitions = sorted(
+        ((_key(r), _key(r[6:]), int(r[12])) for r in connection.execute(_TRANSITIONS).fetchall()),
+        key=lambda t: (_sort_key(t[0]), _sort_key(t[1])),
+    )
+    order = sorted(entries.values(), key=lambda e: _sort_key(e.key))
+    calls.sort(key=lambda c: (_sort_key(c.entry), c.target, c.attribute))
+    spans = int(spans_row[0]) if spans_row else 0
+    return Observation(start_ns, end_ns, spans, order, calls, transitions, work)
+
+
+def _sort_key(key: EntryKey) -> tuple[str, ...]:
+    return (
+        key.group or "",
+        key.service,
+        key.kind,
+        key.route,
+        key.method or "",
+        key.step or "",
+    )
+
+
+def observe_store(
+    store: TelemetryStore,
+    start_ns: int,
+    end_ns: int,
+    grouping: Grouping | None = None,
+    memory_limit: str | None = "1500MB",
+) -> Observation:
+    """Everything discover and drift need from the spans in [start_ns, end_ns)."""
+    with connect(store, memory_limit=memory_limit) as connection:
+        connection.execute("SET preserve_insertion_order = false")
+        return _observe(connection, start_ns, end_ns, grouping or Grouping())
