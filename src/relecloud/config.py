@@ -79,6 +79,8 @@ class Settings:
     admin_password: str = DEV_ADMIN_PASSWORD
     employee_password: str = DEV_EMPLOYEE_PASSWORD
     faults: list[dict[str, Any]] = field(default_factory=list)
+    #: Ask the (simulated) recommendations service when a concert is opened; off by default.
+    recommendations: bool = False
 
     def __repr__(self) -> str:  # never show passwords in logs or tracebacks
         return f"Settings(database_url={self.database_url!r}, redis_url={self.redis_url!r})"
@@ -117,4 +119,5 @@ class Settings:
             admin_password=env.get("RELECLOUD_ADMIN_PASSWORD") or DEV_ADMIN_PASSWORD,
             employee_password=env.get("RELECLOUD_EMPLOYEE_PASSWORD") or DEV_EMPLOYEE_PASSWORD,
             faults=faults,
+            recommendations=_switch(env, "RELECLOUD_RECOMMENDATIONS", False),
         )

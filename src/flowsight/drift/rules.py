@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flowsight.check.availability import flow_feasibility, format_percent
 from flowsight.check.base import Rule, RuleContext
 from flowsight.check.rules._common import flow_components, flows, steps
+from flowsight.cost.usage import component_condition
 from flowsight.cost.usage import measured as is_measured
 from flowsight.drift import Measured
 from flowsight.drift.stats import CONFIDENCE, availability_upper, below_objective
@@ -180,17 +181,31 @@ def unobserved_dependency(ctx: DriftContext) -> Iterator[Finding]:
             )
 
 
+def _twins(ctx: DriftContext) -> dict[str, set[str]]:
+    """Components whose span rules are the same: spans cannot tell them apart (e.g. a web
+    app and an API served by one service), so declaring one covers the others."""
+    by_rule: dict[str, set[str]] = {}
+    for component in ctx.workload.components:
+        rule = component_condition(component)
+        if rule is not None:
+            by_rule.setdefault(rule, set()).add(component.id)
+    return {cid: same for same in by_rule.values() for cid in same}
+
+
 @drift_rule(
     "drift.undeclared-dependency",
     "maintainable",
     "warning",
     "Every downstream call the flow's traces show is declared.",
     "A call the traces show but the model omits is a dependency nobody designed for: it is "
-    "missing from the composite availability, the cost shares and the escalation context.",
+    "missing from the composite availability, the cost shares and the escalation context. "
+    "Components whose span rules are identical cannot be told apart in traces, so "
+    "declaring one of them covers all.",
 )
 def undeclared_dependency(ctx: DriftContext) -> Iterator[Finding]:
+    twins = _twins(ctx)
     for i, flow in enumerate(ctx.workload.flows):
-        declared = flow_components(flow)
+        declared = {twin for cid in flow_components(flow) for twin in twins.get(cid, {cid})}
         for cid, (spans_seen, _) in sorted(ctx.m.uses.get(flow.id, {}).items()):
             if cid not in declared:
                 yield ctx.finding(

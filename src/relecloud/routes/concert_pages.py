@@ -13,7 +13,7 @@ from opentelemetry import trace
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
-from relecloud import catalog
+from relecloud import catalog, recommendations
 from relecloud.deps import CsrfChecked, OptionalPageUser, PageAdmin, ServicesDep
 from relecloud.errors import SearchUnavailable, ValidationFailed
 from relecloud.flows import flow
@@ -174,6 +174,7 @@ def concert_page(
 ) -> Response:
     is_admin = user is not None and user.role == ADMINISTRATOR
     concert = catalog.details(services.db, concert_id, include_hidden=is_admin)
+    recommendations.similar(services, concert_id)
     return render(request, "concert.html", user=user, concert=concert)
 
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, HTTPException, Path, Query, Response
 from opentelemetry import trace
 from starlette.concurrency import run_in_threadpool
 
-from relecloud import catalog
+from relecloud import catalog, recommendations
 from relecloud.deps import ApiAdmin, ServicesDep
 from relecloud.errors import SearchUnavailable
 from relecloud.flows import flow
@@ -70,7 +70,9 @@ def search(
 @router.get("/{concert_id}", response_model=ConcertPublic, responses={404: {"model": ErrorOut}})
 @flow("list-concerts", "concert-details")
 def concert_details(concert_id: ConcertId, services: ServicesDep) -> ConcertPublic:
-    return catalog.details(services.db, concert_id, include_hidden=False)
+    concert = catalog.details(services.db, concert_id, include_hidden=False)
+    recommendations.similar(services, concert_id)
+    return concert
 
 
 @router.post(
