@@ -8,7 +8,8 @@ one row per entry point, dependency, step sequence or hour, never a row per span
 An entry point is where work enters the workload: a server span (an HTTP route), a
 consumer span (a message) or a root span of any other kind (a scheduled job). A server
 span whose parent is a client span of the same trace is an internal hop of the flow that
-made the call, not an entry point of its own. A downstream call is a client or producer
+made the call, not an entry point of its own, unless a synthetic prober made the call: a
+probe's own spans are a test driver's, and the server spans it causes are the entry points. A downstream call is a client or producer
 span, and a consumer's own broker (its messaging system) is a call of the consumer; a call
 belongs to the latest entry point of its trace that started before it (the
 nearest entry-point ancestor in the usual shapes, without walking the tree).
@@ -163,7 +164,7 @@ def _slim_table(start_ns: int, end_ns: int, grouping: Grouping) -> str:
     window = f"start_ns >= {start_ns} AND start_ns < {end_ns}"
     return (
         "CREATE TEMP TABLE s AS SELECT trace_id, span_id, parent_span_id, service, name, kind, "
-        "start_ns, duration_ns, http_method, enduser, "
+        "start_ns, duration_ns, http_method, enduser, synthetic, "
         f"CASE WHEN kind = 2 THEN {route} END AS route, "
         "(status = 2 OR coalesce(http_status, 0) >= 500) AS bad, "
         f"coalesce({targets}) AS target, CASE {named_by} END AS target_attr, "
@@ -185,9 +186,10 @@ SELECT s.*,
   CASE WHEN s.kind = 2 AND s.route IS NOT NULL THEN s.http_method END AS ep_method
 FROM s
 WHERE (s.kind IN (2, 5) OR s.parent_span_id = '' OR s.parent_span_id IS NULL)
+  AND NOT (s.kind NOT IN (2, 5) AND s.synthetic IS NOT NULL)
   AND NOT (s.kind = 2 AND EXISTS (
     SELECT 1 FROM s AS caller WHERE caller.kind = 3 AND caller.trace_id = s.trace_id
-      AND caller.span_id = s.parent_span_id))
+      AND caller.span_id = s.parent_span_id AND caller.synthetic IS NULL))
 """
 
 _KEY = "service, ep_kind, ep_method, ep_route, grp, stp"
