@@ -163,7 +163,8 @@ def _slim_table(start_ns: int, end_ns: int, grouping: Grouping) -> str:
     entry = "(kind IN (2, 5) OR parent_span_id = '' OR parent_span_id IS NULL)"
     window = f"start_ns >= {start_ns} AND start_ns < {end_ns}"
     return (
-        "CREATE TEMP TABLE s AS SELECT trace_id, span_id, parent_span_id, service, name, kind, "
+        "CREATE TEMP TABLE s AS SELECT hash(trace_id) AS t, hash(span_id) AS sid, "
+        "CASE WHEN parent_span_id <> '' THEN hash(parent_span_id) END AS pid, service, name, kind, "
         "start_ns, duration_ns, http_method, enduser, synthetic, "
         f"CASE WHEN kind = 2 THEN {route} END AS route, "
         "(status = 2 OR coalesce(http_status, 0) >= 500) AS bad, "
@@ -185,11 +186,11 @@ SELECT s.*,
   CASE WHEN s.kind = 2 AND s.route IS NOT NULL THEN s.route ELSE s.name END AS ep_route,
   CASE WHEN s.kind = 2 AND s.route IS NOT NULL THEN s.http_method END AS ep_method
 FROM s
-WHERE (s.kind IN (2, 5) OR s.parent_span_id = '' OR s.parent_span_id IS NULL)
+LEFT JOIN (SELECT t, sid FROM s WHERE kind = 3 AND synthetic IS NULL) AS caller
+  ON s.kind = 2 AND caller.t = s.t AND caller.sid = s.pid
+WHERE (s.kind IN (2, 5) OR s.pid IS NULL)
   AND NOT (s.kind NOT IN (2, 5) AND s.synthetic IS NOT NULL)
-  AND NOT (s.kind = 2 AND EXISTS (
-    SELECT 1 FROM s AS caller WHERE caller.kind = 3 AND caller.trace_id = s.trace_id
-      AND caller.span_id = s.parent_span_id AND caller.synthetic IS NULL))
+  AND caller.sid IS NULL
 """
 
 _KEY = "service, ep_kind, ep_method, ep_route, grp, stp"
@@ -204,12 +205,12 @@ _ENTRY_HOURS = f"SELECT {_KEY}, start_ns // 3600000000000 AS hour, count(*) FROM
 
 _SEQUENCES = f"""
 WITH seq AS (
-  SELECT c.trace_id, c.parent_span_id,
+  SELECT c.t, c.pid,
          string_agg(c.name, '{_SEP}' ORDER BY c.start_ns, c.name) AS names
-  FROM s AS c WHERE c.kind = 1 AND c.parent_span_id <> '' GROUP BY ALL
+  FROM s AS c WHERE c.kind = 1 AND c.pid IS NOT NULL GROUP BY ALL
 ), counted AS (
   SELECT {", ".join("e." + k.strip() for k in _KEY.split(","))}, seq.names, count(*) AS n
-  FROM e JOIN seq ON seq.trace_id = e.trace_id AND seq.parent_span_id = e.span_id
+  FROM e JOIN seq ON seq.t = e.t AND seq.pid = e.sid
   GROUP BY ALL
 )
 SELECT {_KEY}, arg_max(names, n ORDER BY names), max(n) FROM counted GROUP BY ALL
@@ -218,16 +219,16 @@ SELECT {_KEY}, arg_max(names, n ORDER BY names), max(n) FROM counted GROUP BY AL
 _CALLS = f"""
 WITH c AS (
   SELECT s.*, callee.service AS callee
-  FROM s LEFT JOIN (SELECT trace_id, parent_span_id, any_value(service) AS service
+  FROM s LEFT JOIN (SELECT t, pid, any_value(service) AS service
                     FROM s WHERE kind = 2 GROUP BY ALL) AS callee
-    ON s.kind = 3 AND callee.trace_id = s.trace_id AND callee.parent_span_id = s.span_id
-  WHERE s.kind IN (3, 4) OR (s.kind = 5 AND s.target IS NOT NULL)
+    ON s.kind = 3 AND callee.t = s.t AND callee.pid = s.sid
+  WHERE (s.kind IN (3, 4) OR (s.kind = 5 AND s.target IS NOT NULL)) AND s.synthetic IS NULL
 ), attributed AS (
-  SELECT {", ".join("e." + k.strip() for k in _KEY.split(","))}, e.span_id AS entry_span,
+  SELECT {", ".join("e." + k.strip() for k in _KEY.split(","))}, e.sid AS entry_span,
          coalesce(c.callee, c.target) AS dep,
          CASE WHEN c.callee IS NOT NULL THEN 'service' ELSE c.target_attr END AS dep_attr,
          c.bad, c.duration_ns, c.comps
-  FROM c ASOF JOIN e ON c.trace_id = e.trace_id AND c.start_ns >= e.start_ns
+  FROM c ASOF JOIN e ON c.t = e.t AND c.start_ns >= e.start_ns
 )
 SELECT {_KEY}, dep, dep_attr, count(*), sum(bad::INTEGER), quantile_disc(duration_ns, 0.95),
        count(DISTINCT entry_span), comps
@@ -242,7 +243,7 @@ WITH ordered AS (
     lag(ep_method) OVER w AS p_method, lag(ep_route) OVER w AS p_route,
     lag(grp) OVER w AS p_grp, lag(stp) OVER w AS p_stp, lag(start_ns) OVER w AS p_start
   FROM e WHERE enduser IS NOT NULL
-  WINDOW w AS (PARTITION BY enduser ORDER BY start_ns, span_id)
+  WINDOW w AS (PARTITION BY enduser ORDER BY start_ns, sid)
 )
 SELECT p_service, p_kind, p_method, p_route, p_grp, p_stp, {_KEY}, count(*) FROM ordered
 WHERE p_start IS NOT NULL AND start_ns - p_start < {SESSION_GAP_NS} GROUP BY ALL
@@ -250,10 +251,10 @@ WHERE p_start IS NOT NULL AND start_ns - p_start < {SESSION_GAP_NS} GROUP BY ALL
 
 
 _COMPONENTS = f"""
-WITH x AS (SELECT trace_id, start_ns, bad, unnest(comps) AS comp FROM s WHERE len(comps) > 0)
+WITH x AS (SELECT t, start_ns, bad, unnest(comps) AS comp FROM s WHERE len(comps) > 0)
 SELECT {", ".join("e." + k.strip() for k in _KEY.split(","))}, x.comp, count(*),
        sum(x.bad::INTEGER)
-FROM x ASOF LEFT JOIN e ON x.trace_id = e.trace_id AND x.start_ns >= e.start_ns GROUP BY ALL
+FROM x ASOF LEFT JOIN e ON x.t = e.t AND x.start_ns >= e.start_ns GROUP BY ALL
 """
 
 
