@@ -225,4 +225,8 @@ def schedule_for(observation: Observation, timezone: str) -> tuple[dict[str, Any
         if entry.key.kind == "http":
             for hour, count in entry.hours.items():
                 hours[hour] += count
-    return suggest_schedule(hours, timezone)
+    if not observation.entries:
+        return None
+    first = min(e.first_ns for e in observation.entries)
+    last = max(e.last_ns for e in observation.entries)
+    return suggest_schedule(hours, timezone, (last - first) / 3.6e12)

@@ -15,6 +15,8 @@ from zoneinfo import ZoneInfo
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 COVERAGE = 0.95
 WEEKEND_SHARE = 0.05
+#: A weekly shape needs traffic spread over at least this many hours (six days).
+MIN_HISTORY_HOURS = 6 * 24
 SCHEDULE_ID = "observed-hours"
 
 
@@ -39,11 +41,14 @@ def _narrowest(week: list[list[int]], days: range, need: float) -> tuple[int, in
     return best
 
 
-def suggest_schedule(hours: dict[int, int], timezone: str) -> tuple[dict[str, Any], str] | None:
-    """A schedule holding 95 % of the traffic and its comment; None when traffic never rests."""
+def suggest_schedule(
+    hours: dict[int, int], timezone: str, history_hours: float
+) -> tuple[dict[str, Any], str] | None:
+    """A schedule holding 95 % of the traffic and its comment; None when traffic never rests
+    or when less than a week of it was seen."""
     total = sum(hours.values())
-    if total == 0:
-        return None
+    if total == 0 or history_hours < MIN_HISTORY_HOURS:
+        return None  # no traffic, or less than a week of it: no weekly shape to read
     zone = ZoneInfo(timezone)
     week = _week(hours, zone)
     weekend = sum(sum(week[d]) for d in (5, 6))

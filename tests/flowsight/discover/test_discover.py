@@ -16,8 +16,8 @@ from flowsight.load import load_workload
 from flowsight.telemetry import TelemetryStore, open_store, record_spans
 from tests.flowsight.discover.traffic import SHOP_WORKLOAD, shop_traffic
 
-FROM = datetime(2026, 11, 13, tzinfo=UTC)
-TO = datetime(2026, 11, 20, tzinfo=UTC)
+FROM = datetime(2026, 11, 16, tzinfo=UTC)
+TO = datetime(2026, 11, 23, tzinfo=UTC)
 ENTRY_POINTS = {
     ("shop-web", "GET", "/products", None),
     ("shop-web", "GET", "/api/products", None),
@@ -39,7 +39,7 @@ SAME_FLOWS = {
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> TelemetryStore:
     created = open_store(tmp_path_factory.mktemp("shop") / "store", create=True)
-    record_spans(created, shop_traffic())
+    record_spans(created, shop_traffic(days=7))
     return created
 
 
@@ -110,7 +110,13 @@ def test_targets_are_rounded_observations(draft_file: Path) -> None:
     assert (
         products.performance and str(products.performance.latency[0].threshold) == "0:00:00.250000"
     )
-    assert "availability: 99.5  # observed 99.753 % over 810 entries" in draft_file.read_text()
+    assert "availability: 99.5  # observed 99.556 % over 1350 entries" in draft_file.read_text()
+
+
+def test_no_opening_hours_from_less_than_a_week(tmp_path: Path) -> None:
+    short = open_store(tmp_path / "store", create=True)
+    record_spans(short, shop_traffic(days=3))
+    assert "schedules" not in discover_workload(short, FROM, TO).document
 
 
 def test_draft_is_deterministic(store: TelemetryStore, draft_file: Path) -> None:
