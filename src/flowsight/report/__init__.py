@@ -9,7 +9,7 @@ into view data; `render_html` / `render_markdown` render it. The dashboard in
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -23,7 +23,7 @@ from flowsight.model import Workload
 from flowsight.report.health import Health, flow_health, workload_health
 from flowsight.report.render import render_html, render_markdown
 from flowsight.report.views import findings_view, flow_section, overview, review
-from flowsight.telemetry.store import TelemetryStore
+from flowsight.telemetry.store import TelemetryStore, open_store
 
 __all__ = [
     "Health",
@@ -33,6 +33,7 @@ __all__ = [
     "findings_view",
     "flow_health",
     "flow_section",
+    "measured_drift",
     "overview",
     "render_html",
     "render_markdown",
@@ -49,9 +50,10 @@ class Review:
     workload: Workload
     evaluation: Evaluation
     design: list[Finding]
+    drift: list[Finding] = field(default_factory=list)
 
     def data(self, with_charts: bool = True) -> dict[str, Any]:
-        return review(self.workload, self.evaluation, self.design, with_charts)
+        return review(self.workload, self.evaluation, self.design, with_charts, self.drift)
 
 
 def design_review(path: str | Path) -> tuple[Workload, list[Finding]]:
@@ -73,4 +75,17 @@ def build_review(
     """Check and measure the workload at `path` against the telemetry in `source`."""
     workload, design = design_review(path)
     evaluation = evaluate_workload(workload, source, window=window, start=start, end=end, now=now)
-    return Review(workload, evaluation, design)
+    return Review(workload, evaluation, design, measured_drift(path, source, evaluation))
+
+
+def measured_drift(path: str | Path, source: Source, evaluation: Evaluation) -> list[Finding]:
+    """Drift over the evaluated windows (the flowsight store only: see discover-and-drift)."""
+    from flowsight.drift import detect_drift
+    from flowsight.load import load_workload
+
+    if not isinstance(source, TelemetryStore | str | os.PathLike) or not evaluation.flows:
+        return []
+    store = source if isinstance(source, TelemetryStore) else open_store(source)
+    start = min(f.start for f in evaluation.flows)
+    end = max(f.end for f in evaluation.flows)
+    return detect_drift(load_workload(path), store, start, end)

@@ -123,23 +123,31 @@ def finding_row(finding: Finding) -> dict[str, Any]:
     return {**finding.to_dict(), "location": finding.location()}
 
 
-def findings_view(design: list[Finding], evaluation: Evaluation | None) -> dict[str, Any]:
-    """Design findings from `check` and the evaluation's own (e.g. late maintenance)."""
+def findings_view(
+    design: list[Finding], evaluation: Evaluation | None, drift: list[Finding] | None = None
+) -> dict[str, Any]:
+    """Design findings from `check`, the evaluation's own (e.g. late maintenance) and where
+    the model and the traces part (`flowsight drift`)."""
     measured = sort_findings(evaluation.findings) if evaluation else []
     tally = {s: sum(1 for f in design if f.severity == s) for s in ("error", "warning", "info")}
     return {
         "design": [finding_row(f) for f in sort_findings(design)],
         "evaluation": [finding_row(f) for f in measured],
+        "drift": [finding_row(f) for f in sort_findings(drift or [])],
         "counts": tally,
     }
 
 
 def review(
-    workload: Workload, evaluation: Evaluation, design: list[Finding], with_charts: bool = True
+    workload: Workload,
+    evaluation: Evaluation,
+    design: list[Finding],
+    with_charts: bool = True,
+    drift: list[Finding] | None = None,
 ) -> dict[str, Any]:
     """The whole review: overview, a section per flow (by criticality), and the findings."""
     return {
         "overview": overview(workload, evaluation),
         "flows": [flow_section(workload, r, with_charts) for r in evaluation.flows],
-        "findings": findings_view(design, evaluation),
+        "findings": findings_view(design, evaluation, drift),
     }

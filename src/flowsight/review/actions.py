@@ -17,7 +17,8 @@ from dataclasses import dataclass
 from flowsight.check.availability import Feasibility
 from flowsight.cost.results import FlowCost
 from flowsight.evaluate.results import FlowResult
-from flowsight.model import CRITICALITY_RANK, Flow
+from flowsight.findings import Finding
+from flowsight.model import CRITICALITY_RANK, Flow, Workload
 
 BREACHED, AT_RISK, OPTIMIZE = 2, 1, 0
 
@@ -193,3 +194,17 @@ def propose_actions(
 
 def prioritize(actions: list[Action]) -> list[Action]:
     return sorted(actions, key=Action.key)
+
+
+def drift_actions(workload: Workload, drift: list[Finding]) -> list[Action]:
+    """A model that no longer matches the traces is at risk: fix the model or the system."""
+    actions = []
+    for finding in drift:
+        if finding.severity == "info" or not finding.path or not finding.path.startswith("flows["):
+            continue
+        index = int(finding.path[len("flows[") :].split("]", 1)[0])
+        flow = workload.flows[index]
+        actions.append(
+            Action(flow.id, flow.criticality, AT_RISK, 0.0, "fix-drift", finding.message)
+        )
+    return actions

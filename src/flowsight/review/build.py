@@ -15,12 +15,14 @@ from flowsight.check import flow_feasibility
 from flowsight.cost import CostReport, FlowCost, allocate_costs, periods_ending
 from flowsight.cost.sources import Period
 from flowsight.diff import Change, diff_workloads
+from flowsight.drift import detect_drift
 from flowsight.evaluate import Evaluation, evaluate_workload
 from flowsight.evaluate.results import FlowResult
 from flowsight.findings import Finding
+from flowsight.load import load_workload
 from flowsight.model import CRITICALITY_RANK, Flow, Workload
 from flowsight.report import design_review
-from flowsight.review.actions import Action, prioritize, propose_actions
+from flowsight.review.actions import Action, drift_actions, prioritize, propose_actions
 from flowsight.review.incidents import Incident, incidents
 from flowsight.review.pillars import PillarRow, flow_snapshot, pillar_rows, trend
 from flowsight.review.snapshot import Snapshot, load_snapshots, save_snapshot
@@ -57,6 +59,7 @@ class Review:
     cost: CostReport
     design: list[Finding]
     snapshot: Snapshot
+    drift: list[Finding] = field(default_factory=list)
 
 
 def flow_findings(workload: Workload, flow_id: str, findings: list[Finding]) -> list[Finding]:
@@ -135,11 +138,12 @@ def review_workload(
         resolution_minutes=INCIDENT_RESOLUTION,
     )
     cost_report = allocate_costs(workload, store, periods, costs, cost_format)
+    drift = detect_drift(load_workload(path), store, period.start, min(period.end, now))
     history = load_snapshots(store, before=now)
     previous = history[-1] if history else None
     changes = diff_workloads(previous.reviewed_workload(), workload) if previous else []
-    findings = design + cost_report.findings
-    flows, actions = [], []
+    findings = design + cost_report.findings + drift
+    flows, actions = [], drift_actions(workload, drift)
     for flow in sorted(workload.flows, key=lambda f: -CRITICALITY_RANK[f.criticality]):
         review, proposed = _flow_review(
             workload, flow, (evaluation, cost_report, findings), previous, changes, period.month
@@ -171,4 +175,5 @@ def review_workload(
         cost_report,
         design,
         snapshot,
+        drift,
     )

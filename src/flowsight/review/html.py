@@ -57,6 +57,6 @@ def render_html(review: Review) -> str:
         review=review,
         overview=overview(review.workload, review.evaluation),
         flows=_flows(review),
-        findings=findings_view(review.design, review.evaluation),
+        findings=findings_view(review.design, review.evaluation, review.drift),
         link=lambda flow_id: f"#flow-{flow_id}",
     )

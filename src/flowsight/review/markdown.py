@@ -72,7 +72,7 @@ def _flow_block(review: Review, flow: FlowReview) -> str:
         )
     if flow.findings:
         parts.append(
-            "Design findings:\n\n"
+            "Findings (design review, cost, drift):\n\n"
             + bullet_list(f"{f.severity} `{f.rule}`: {f.message}" for f in flow.findings)
         )
     return "\n\n".join(parts)
@@ -100,6 +100,11 @@ def render_markdown(review: Review) -> str:
             actions,
             "## Flows",
             *[_flow_block(review, f) for f in review.flows],
+            "## Drift",
+            bullet_list(
+                f"{f.severity} `{f.rule}` ({f.location()}): {f.message}" for f in review.drift
+            )
+            or "None: the model matches the traces of the period (`flowsight drift`).",
             "## Cost not charged to any flow",
             f"{_money(unattributed)} {review.cost.currency} this month."
             if unattributed

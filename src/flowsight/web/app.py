@@ -95,11 +95,11 @@ def _routes(app: FastAPI, state: DashboardState) -> None:
 
     @app.get("/findings.json")
     def findings_json() -> JSONResponse:
-        return JSONResponse(findings_view(state.design, state.evaluation()))
+        return JSONResponse(findings_view(state.design, state.evaluation(), state.drift()))
 
     @app.get("/findings", response_class=HTMLResponse)
     def findings_page(request: Request) -> HTMLResponse:
-        view = findings_view(state.design, state.evaluation())
+        view = findings_view(state.design, state.evaluation(), state.drift())
         return _page(request, state, "findings.html", "/findings.json", view=view)
 
     @app.get("/metrics")

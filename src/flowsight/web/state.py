@@ -44,6 +44,8 @@ class DashboardState:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _key: tuple[object, ...] | None = None
     _evaluation: Evaluation | None = None
+    _drift_key: tuple[object, ...] | None = None
+    _drift: list[Finding] = field(default_factory=list)
 
     @classmethod
     def load(cls, config: DashboardConfig) -> DashboardState:
@@ -73,3 +75,15 @@ class DashboardState:
                 )
                 self._key = key
             return self._evaluation
+
+    def drift(self) -> list[Finding]:
+        """`flowsight drift` over the evaluated windows, cached like the evaluation."""
+        from flowsight.report import measured_drift
+
+        evaluation = self.evaluation()
+        with self._lock:
+            if self._drift_key != self._key:
+                path, store = self.config.workload_path, self.config.store
+                self._drift = measured_drift(path, store, evaluation)
+                self._drift_key = self._key
+            return self._drift

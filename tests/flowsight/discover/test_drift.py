@@ -129,3 +129,24 @@ def test_poisson_judgements() -> None:
     assert poisson_tail(200, 150.0) == pytest.approx(0.0000597, rel=0.05)
     assert availability_upper(1000, 0) == 100.0
     assert 99.0 < availability_upper(1000, 10) < 99.8
+
+
+def test_the_report_and_the_dashboard_show_drift(faithful: TelemetryStore, tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from flowsight.report import build_review, render_html
+    from flowsight.web.app import create_app
+    from flowsight.web.state import DashboardConfig
+
+    path = tmp_path / "shop.yaml"
+    path.write_text(SHOP_WORKLOAD.replace("route: /products, step: list", "route: /x, step: list"))
+    review = build_review(path, faithful, start=FROM, end=TO, now=TO)
+    assert [f.rule for f in review.drift] == ["drift.unclaimed-route"]
+    html = render_html(review.data())
+    assert "Drift: where the model and the traces part" in html
+    assert "shop-web: GET /products received" in html
+    config = DashboardConfig(path, faithful, start=FROM, end=TO, now=TO)
+    with TestClient(create_app(config)) as client:
+        rows = client.get("/findings.json").json()["drift"]
+        assert [r["rule"] for r in rows] == ["drift.unclaimed-route"]
+        assert "shop-web: GET /products received" in client.get("/findings").text

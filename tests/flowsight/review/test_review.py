@@ -32,6 +32,7 @@ flows:
     kind: user
     description: Look around.
     criticality: low
+    dependencies: [{component: db}]
     telemetry: {attribute: app.flow}
     targets:
       reliability: {availability: 90}
@@ -201,3 +202,21 @@ def test_cli_review_writes_both_documents_and_fails_on_a_high_breach(tmp_path: P
     assert "Compared with the review of 2026-11" in html.read_text()
     bad = run_cli("review", str(EXAMPLE), "--db", str(tmp_path / "nowhere"))
     assert bad.exit_code == 2 and "no telemetry store" in bad.output
+
+
+def test_drift_is_part_of_the_review(tmp_path: Path) -> None:
+    """A flow whose traces call a component it does not declare: a finding and an action."""
+    workload = tmp_path / "workload.yaml"
+    workload.write_text(
+        SHOP.replace("AVAILABILITY", "99").replace("    dependencies: [{component: db}]\n", "")
+    )
+    store = open_store(tmp_path / "store", create=True)
+    month_of_traffic(store, datetime(2026, 10, 1, tzinfo=UTC))
+    review = review_workload(workload, store, datetime(2026, 11, 1, tzinfo=UTC), "2026-10")
+    assert [f.rule for f in review.drift] == ["drift.undeclared-dependency"]
+    assert [(a.flow, a.kind) for a in review.actions] == [("browse", "fix-drift")]
+    markdown = render_markdown(review)
+    assert (
+        "## Drift" in markdown and "`browse`'s traces hold 10 spans of component `db`" in markdown
+    )
+    assert "component `db`, which the flow does not declare" in render_html(review)
