@@ -153,9 +153,20 @@ class Grouping:
 
 
 def _slim_table(start_ns: int, end_ns: int, grouping: Grouping) -> str:
-    """The one scan: every span of the window with the few columns and attributes used."""
-    targets = ", ".join(f"{_attribute(k)}" for k in TARGET_KEYS)
-    named_by = " ".join(f"WHEN {_attribute(k)} IS NOT NULL THEN {_quote(k)}" for k in TARGET_KEYS)
+    """The one scan: every span of the window with the few columns and attributes used.
+
+    Attribute lookups in the map are the costly part, so each is made only for the spans
+    that need it (call targets for client, producer and consumer spans; the grouping for
+    entry spans), and strings are kept only where a question reads them.
+    """
+    calls = "kind IN (3, 4, 5)"
+    lookups = ", ".join(
+        f"CASE WHEN {calls} THEN {_attribute(k)} END AS x{i}" for i, k in enumerate(TARGET_KEYS)
+    )
+    targets = ", ".join(f"x{i}" for i in range(len(TARGET_KEYS)))
+    named_by = " ".join(
+        f"WHEN x{i} IS NOT NULL THEN {_quote(k)}" for i, k in enumerate(TARGET_KEYS)
+    )
     route = (
         "coalesce(http_route, regexp_replace(regexp_replace(url_path, '[?#].*$', ''), "
         f"'{_ID_SEGMENT}', '/{{id}}\\2', 'g'))"
@@ -164,15 +175,17 @@ def _slim_table(start_ns: int, end_ns: int, grouping: Grouping) -> str:
     window = f"start_ns >= {start_ns} AND start_ns < {end_ns}"
     return (
         "CREATE TEMP TABLE s AS SELECT hash(trace_id) AS t, hash(span_id) AS sid, "
-        "CASE WHEN parent_span_id <> '' THEN hash(parent_span_id) END AS pid, service, name, kind, "
-        "start_ns, duration_ns, http_method, enduser, synthetic, "
-        f"CASE WHEN kind = 2 THEN {route} END AS route, "
+        "CASE WHEN parent_span_id <> '' THEN hash(parent_span_id) END AS pid, service, "
+        "CASE WHEN kind IN (3, 4) OR ep IS NOT NULL THEN NULL ELSE name END AS name, kind, "
+        "start_ns, duration_ns, CASE WHEN ep IS NOT NULL THEN http_method END AS http_method, "
+        f"CASE WHEN {entry} THEN enduser END AS enduser, synthetic, ep AS route, "
         "(status = 2 OR coalesce(http_status, 0) >= 500) AS bad, "
         f"coalesce({targets}) AS target, CASE {named_by} END AS target_attr, "
         f"CASE WHEN {entry} THEN {grouping.group} END AS grp, "
         f"CASE WHEN {entry} THEN {grouping.step} END AS stp, "
         f"{grouping.component_list()} AS comps "
-        f"FROM (SELECT *, CASE WHEN {entry} THEN {grouping.flow} END AS flow "
+        f"FROM (SELECT *, CASE WHEN {entry} THEN {grouping.flow} END AS flow, "
+        f"CASE WHEN kind = 2 THEN {route} END AS ep, {lookups} "
         f"FROM (SELECT *, coalesce(http_route, url_path) AS route FROM spans WHERE {window}) "
         "AS windowed) AS attributed"
     )
@@ -216,23 +229,46 @@ WITH seq AS (
 SELECT {_KEY}, arg_max(names, n ORDER BY names), max(n) FROM counted GROUP BY ALL
 """
 
+_E_KEY = ", ".join("e." + k.strip() for k in _KEY.split(","))
+
+#: Traces with one entry point (most of them) attribute their spans by a hash join;
+#: only traces with several need the sort of an ASOF join.
+_OWNERS = [
+    "CREATE TEMP TABLE multi AS SELECT t FROM e GROUP BY t HAVING count(*) > 1",
+    f"CREATE TEMP TABLE one AS SELECT t, {', '.join(f'any_value({k.strip()}) AS {k.strip()}' for k in _KEY.split(','))}, "
+    "any_value(sid) AS sid, any_value(start_ns) AS start_ns FROM e "
+    "WHERE t NOT IN (SELECT t FROM multi) GROUP BY t",
+]
+
+
+def _owned(spans: str, columns: str) -> str:
+    """`spans` (with t and start_ns) with the key and span id of the entry each belongs to:
+    the latest entry of its trace that started before it (NULLs when there is none)."""
+    return (
+        f"SELECT {_E_KEY}, e.sid AS entry_span, {columns} FROM ({spans}) AS x "
+        "LEFT JOIN one AS e ON x.t = e.t AND x.start_ns >= e.start_ns "
+        "WHERE x.t NOT IN (SELECT t FROM multi) "
+        f"UNION ALL SELECT {_E_KEY}, e.sid AS entry_span, {columns} FROM "
+        f"(SELECT * FROM ({spans}) AS y WHERE y.t IN (SELECT t FROM multi)) AS x "
+        "ASOF LEFT JOIN e ON x.t = e.t AND x.start_ns >= e.start_ns"
+    )
+
+
+_CALL_SPANS = """
+SELECT s.t, s.start_ns, s.bad, s.duration_ns, s.comps,
+       coalesce(callee.service, s.target) AS dep,
+       CASE WHEN callee.service IS NOT NULL THEN 'service' ELSE s.target_attr END AS dep_attr
+FROM s LEFT JOIN (SELECT t, pid, any_value(service) AS service
+                  FROM s WHERE kind = 2 AND pid IS NOT NULL GROUP BY ALL) AS callee
+  ON s.kind = 3 AND callee.t = s.t AND callee.pid = s.sid
+WHERE (s.kind IN (3, 4) OR (s.kind = 5 AND s.target IS NOT NULL)) AND s.synthetic IS NULL
+"""
+
 _CALLS = f"""
-WITH c AS (
-  SELECT s.*, callee.service AS callee
-  FROM s LEFT JOIN (SELECT t, pid, any_value(service) AS service
-                    FROM s WHERE kind = 2 GROUP BY ALL) AS callee
-    ON s.kind = 3 AND callee.t = s.t AND callee.pid = s.sid
-  WHERE (s.kind IN (3, 4) OR (s.kind = 5 AND s.target IS NOT NULL)) AND s.synthetic IS NULL
-), attributed AS (
-  SELECT {", ".join("e." + k.strip() for k in _KEY.split(","))}, e.sid AS entry_span,
-         coalesce(c.callee, c.target) AS dep,
-         CASE WHEN c.callee IS NOT NULL THEN 'service' ELSE c.target_attr END AS dep_attr,
-         c.bad, c.duration_ns, c.comps
-  FROM c ASOF JOIN e ON c.t = e.t AND c.start_ns >= e.start_ns
-)
 SELECT {_KEY}, dep, dep_attr, count(*), sum(bad::INTEGER), quantile_disc(duration_ns, 0.95),
        count(DISTINCT entry_span), comps
-FROM attributed WHERE dep IS NOT NULL GROUP BY ALL
+FROM ({_owned(_CALL_SPANS, "x.dep, x.dep_attr, x.bad, x.duration_ns, x.comps")}) AS attributed
+WHERE dep IS NOT NULL AND entry_span IS NOT NULL GROUP BY ALL
 """
 
 
@@ -251,10 +287,12 @@ WHERE p_start IS NOT NULL AND start_ns - p_start < {SESSION_GAP_NS} GROUP BY ALL
 
 
 _COMPONENTS = f"""
-WITH x AS (SELECT t, start_ns, bad, unnest(comps) AS comp FROM s WHERE len(comps) > 0)
-SELECT {", ".join("e." + k.strip() for k in _KEY.split(","))}, x.comp, count(*),
-       sum(x.bad::INTEGER)
-FROM x ASOF LEFT JOIN e ON x.t = e.t AND x.start_ns >= e.start_ns GROUP BY ALL
+SELECT {_KEY}, comp, count(*), sum(bad::INTEGER) FROM ({
+    _owned(
+        "SELECT t, start_ns, bad, unnest(comps) AS comp FROM s WHERE len(comps) > 0",
+        "x.comp, x.bad",
+    )
+}) AS attributed GROUP BY ALL
 """
 
 
@@ -275,6 +313,8 @@ def _observe(
 ) -> Observation:
     connection.execute(_slim_table(start_ns, end_ns, grouping))
     connection.execute(_ENTRIES)
+    for statement in _OWNERS:
+        connection.execute(statement)
     spans_row = connection.execute("SELECT count(*) FROM s").fetchone()
     entries = {
         _key(r): EntryStats(_key(r), int(r[6]), int(r[7] or 0), int(r[8]), int(r[9]), int(r[10]))
