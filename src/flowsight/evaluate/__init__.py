@@ -19,17 +19,16 @@ from flowsight.evaluate.assemble import FlowData, assemble
 from flowsight.evaluate.base import (
     NS_PER_MINUTE,
     Aggregates,
-    AttributeRule,
     Backend,
     Columns,
     QueryPlan,
-    RouteRule,
 )
 from flowsight.evaluate.duckdb import DuckDBBackend
 from flowsight.evaluate.measure import MinuteRows
 from flowsight.evaluate.plan import FlowPlan, plan_flow, resolve_window
 from flowsight.evaluate.results import Evaluation, FlowResult, Unmatched
 from flowsight.model import Workload
+from flowsight.slo.attribution import attribution_rules
 from flowsight.telemetry.store import TelemetryStore, open_store
 
 __all__ = ["Evaluation", "FlowResult", "evaluate_workload", "sort_key"]
@@ -37,22 +36,6 @@ __all__ = ["Evaluation", "FlowResult", "evaluate_workload", "sort_key"]
 #: Series use minutes up to this window length (in days), hours beyond.
 MINUTE_SERIES_MAX_DAYS = 2
 TOP_UNMATCHED = 20
-
-
-def _rules(workload: Workload) -> tuple[list[AttributeRule], list[RouteRule]]:
-    attributes, routes = [], []
-    for flow in workload.flows:
-        mapping = flow.telemetry
-        if mapping is None:
-            continue
-        if mapping.attribute:
-            attributes.append(
-                AttributeRule(
-                    flow.id, mapping.attribute, mapping.value or flow.id, mapping.step_attribute
-                )
-            )
-        routes += [RouteRule(flow.id, r.step, r.service, r.method, r.route) for r in mapping.routes]
-    return attributes, routes
 
 
 def _split(plan: FlowPlan) -> list[tuple[int, int, int]]:
@@ -68,7 +51,7 @@ def _split(plan: FlowPlan) -> list[tuple[int, int, int]]:
 
 
 def _query_plan(workload: Workload, plans: list[FlowPlan], resolution: int) -> QueryPlan:
-    attributes, routes = _rules(workload)
+    attributes, routes = attribution_rules(workload)
     scan_start = min(min((lo for lo, _ in p.counted), default=p.start_minute) for p in plans)
     scan_start = min(scan_start, *(p.start_minute for p in plans))
     return QueryPlan(
