@@ -17,6 +17,7 @@ arithmetic for every schedule of the example.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -45,12 +46,15 @@ def window_open_hours(schedule: Schedule, window: timedelta) -> float:
 
 
 def factor(tier: Tier, schedule: Schedule, window_days: float) -> float:
-    """Burn-rate factor of a tier, rounded to 6 significant digits for readable rules."""
-    exact = (
-        tier.budget_share
-        * period_open_hours(schedule, window_days)
-        / window_open_hours(schedule, tier.long)
-    )
+    """Burn-rate factor of a tier, rounded to 6 significant digits for readable rules.
+
+    A schedule that is never open can never spend its budget: its factor is
+    infinite, so every tier is left out of the rules and never fires here.
+    """
+    window = window_open_hours(schedule, tier.long)
+    if window <= 0:
+        return math.inf
+    exact = tier.budget_share * period_open_hours(schedule, window_days) / window
     return float(f"{exact:.6g}")
 
 
