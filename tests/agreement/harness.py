@@ -24,6 +24,7 @@ docs/monitoring.md.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -233,14 +234,20 @@ def promtool_cases(groups: list[dict[str, Any]], timeline: list[set[str]]) -> li
 
 
 def run_promtool(
-    folder: Path, groups: list[dict[str, Any]], scenario: Scenario, timeline: list[set[str]]
+    folder: Path,
+    groups: list[dict[str, Any]],
+    scenario: Scenario,
+    timeline: list[set[str]],
+    order: list[str] | None = None,
 ) -> subprocess.CompletedProcess[str]:
-    """promtool test rules with one case per minute; returncode 0 iff every minute agrees."""
+    """promtool test rules with one case per minute; returncode 0 iff every minute agrees.
+
+    `order` is the groups' evaluation order (default: file order, schedules first)."""
     (folder / "rules.yaml").write_text(dump_yaml({"groups": groups}))
     test = {
         "rule_files": ["rules.yaml"],
         "evaluation_interval": "1m",
-        "group_eval_order": [g["name"] for g in groups],
+        "group_eval_order": order or [g["name"] for g in groups],
         "tests": [
             {
                 "interval": "1m",
@@ -286,3 +293,17 @@ def local(text: str, zone: str = "America/New_York") -> datetime:
     from zoneinfo import ZoneInfo
 
     return datetime.fromisoformat(text).replace(tzinfo=ZoneInfo(zone)).astimezone(UTC)
+
+
+_GO_DURATION = re.compile(r"(\d+)(h|m|s)")
+
+
+def failing_minutes(output: str) -> list[int]:
+    """Minutes of the cases promtool reports as failed (`time: 9h1m0s`)."""
+    minutes = []
+    for text in re.findall(r"time: ([0-9hms.]+)", output):
+        seconds = sum(
+            int(n) * {"h": 3600, "m": 60, "s": 1}[u] for n, u in _GO_DURATION.findall(text)
+        )
+        minutes.append(seconds // 60)
+    return sorted(set(minutes))

@@ -155,3 +155,29 @@ def test_a_scenario_change_on_one_side_is_seen(tmp_path: Path) -> None:
     shifted = replace(IN_HOURS, traffic=burn(steady(), 11 * HOUR, 13 * HOUR))
     groups = harness.rule_groups(workload, shifted)
     assert harness.run_promtool(tmp_path, groups, shifted, timeline).returncode != 0
+
+
+def test_a_late_schedule_gate_moves_alerts_by_at_most_a_minute(tmp_path: Path) -> None:
+    """The stated bound for a live Prometheus, asserted.
+
+    There the groups are evaluated independently, so `flowsight:flow_counted`
+    can read the schedule gate one evaluation late: the opening minute drops
+    out of the windows and the closing minute stays in. Evaluating the flow's
+    group before the schedule group reproduces that lag. The bound: every
+    minute of disagreement is the closing minute or lies within one minute of
+    a change of evaluate's alert state.
+    """
+    from tests.agreement import harness
+
+    through_closing = Scenario("burn-through-closing", DAY, burn(steady(), 15 * HOUR, 18 * HOUR))
+    workload = through_closing.workload(tmp_path)
+    store = harness.write_spans(through_closing, tmp_path)
+    timeline = harness.evaluate_side(through_closing, workload, store)
+    groups = harness.rule_groups(workload, through_closing)
+    late_gate = [g["name"] for g in reversed(groups)]
+    done = harness.run_promtool(tmp_path, groups, through_closing, timeline, order=late_gate)
+    closing = min(_minutes("17:00", "17:01"))
+    changes = {m for m in range(2, len(timeline) + 1) if timeline[m - 1] != timeline[m - 2]}
+    failing = harness.failing_minutes(done.stdout + done.stderr)
+    assert closing in failing
+    assert all(m == closing or changes & {m - 1, m, m + 1} for m in failing), (failing, changes)
