@@ -22,7 +22,7 @@ from flowsight.slo.attribution import (
 from flowsight.slo.budget import Budget, budget, burn_rate, error_budget
 from flowsight.slo.factors import arithmetic, duty_cycle, factor, threshold
 from flowsight.slo.health import Health, flow_health, roll_up, workload_health
-from flowsight.slo.maintenance import excluded_windows, late_windows, on_time
+from flowsight.slo.maintenance import counted_at, excluded_windows, late_windows, on_time
 from flowsight.slo.tiers import STATES, TIERS, Tier, burn_windows, severity, window_label, windows
 
 __all__ = [
@@ -44,6 +44,7 @@ __all__ = [
     "budget",
     "burn_rate",
     "burn_windows",
+    "counted_at",
     "duty_cycle",
     "error_budget",
     "excluded_windows",
