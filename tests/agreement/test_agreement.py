@@ -20,6 +20,8 @@ from flowsight.export import prometheus
 from flowsight.slo import alerts
 from tests.agreement.harness import Outcome, Scenario, burn, judge, local, silence, steady
 
+pytestmark = pytest.mark.slow  # each scenario runs a day through evaluate and promtool
+
 DAY = local("2026-11-17T00:00")
 HOUR = 60
 

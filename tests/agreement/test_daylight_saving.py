@@ -26,6 +26,8 @@ from flowsight.calendar import open_minutes
 from flowsight.model import Schedule
 from tests.agreement.harness import Scenario, burn, judge, local, steady
 
+pytestmark = pytest.mark.slow  # each scenario runs a day through evaluate and promtool
+
 #: Every day 00:00-01:45 and 02:30-06:00: on both transition days one range
 #: edge falls inside the repeated or the skipped hour.
 NIGHT_SHIFTS = (
