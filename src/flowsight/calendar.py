@@ -98,8 +98,10 @@ class DowntimeBudget:
 
 
 def downtime_budget(schedule: Schedule, objective_percent: float) -> DowntimeBudget:
+    from flowsight.slo.budget import error_budget  # slo's factors read this module
+
     weekly = weekly_open_hours(schedule)
-    allowed = 1 - objective_percent / 100
+    allowed = error_budget(objective_percent)
     per_week = weekly * 60 * allowed
     return DowntimeBudget(
         objective=objective_percent,

@@ -9,8 +9,9 @@ import click
 
 from flowsight.cli.output import stderr
 from flowsight.errors import UsageError
-from flowsight.export import ExportOptions, exporters, get_exporter
+from flowsight.export import ExportOptions
 from flowsight.export.base import DEFAULT_HORIZON_DAYS, DEFAULT_METRIC
+from flowsight.export.registry import exporters, get_exporter
 from flowsight.load import load_workload
 
 

@@ -2,7 +2,7 @@
 
 A span belongs to a flow through its trace: the trace takes the flow of its
 earliest entry span that the workload's telemetry mapping attributes (the same
-attribution SQL `flowsight evaluate` uses). A span belongs to a component by
+attribution `flowsight evaluate` uses, flowsight.slo.attribution). A span belongs to a component by
 the component's `spans` rules (any rule matching), or, without rules, when it
 is a non-client span of the component's `service`. The engine returns one row
 per month, component and flow, so memory is bounded by those, not by spans.
@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from flowsight.cost.sources.base import Period
-from flowsight.evaluate import _rules as attribution_rules
 from flowsight.evaluate.base import QueryPlan
 from flowsight.evaluate.duckdb import DIALECT
-from flowsight.evaluate.sql import flow_case, glob_regex
+from flowsight.evaluate.sql import flow_case
 from flowsight.model import Component, SpanMatch, Workload
+from flowsight.slo.attribution import anchored_route_regex, attribution_rules
 from flowsight.telemetry.store import TelemetryStore, connect
 
 #: Entry spans this long before a period still give their trace's child spans a flow.
@@ -54,7 +54,7 @@ def _rule_sql(rule: SpanMatch) -> str:
     if rule.service:
         parts.append(f"service = {DIALECT.quote(rule.service)}")
     if rule.name:
-        parts.append(f"regexp_matches(name, {DIALECT.quote(glob_regex(rule.name))})")
+        parts.append(f"regexp_matches(name, {DIALECT.quote(anchored_route_regex(rule.name))})")
     return "(" + " AND ".join(parts) + ")"
 
 

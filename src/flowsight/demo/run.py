@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -32,6 +30,7 @@ from flowsight.demo.scenario import (
     demo_workload,
 )
 from flowsight.docs import write_docs
+from flowsight.errors import FlowsightError
 from flowsight.evaluate import Evaluation, evaluate_workload
 from flowsight.load import load_workload
 from flowsight.loadgen import LoadStats, plan_mix
@@ -96,19 +95,14 @@ def write_demo_workload(workload: Workload, path: Path) -> None:
 
 
 def _report(workload_file: Path, store: Path, start: datetime, end: datetime, out: Path) -> str | None:  # fmt: skip
-    """The HTML report through `flowsight report`, when that command exists."""
-    from flowsight.cli import COMMAND_MODULES
+    """The HTML report, built by the report library (library code never calls the CLI)."""
+    from flowsight.report import build_review, render_html
 
-    if "report" not in COMMAND_MODULES:
-        return "the HTML report was skipped: this flowsight has no `report` command"
-    moments = [m.isoformat().replace("+00:00", "Z") for m in (start, end, end)]
-    done = subprocess.run(
-        [sys.executable, "-m", "flowsight", "report", str(workload_file), "--db", str(store),
-         "--from", moments[0], "--to", moments[1], "--now", moments[2], "-o", str(out)],
-        capture_output=True, text=True, timeout=120, check=False,
-    )  # fmt: skip
-    if done.returncode != 0:
-        return f"the HTML report failed: {(done.stderr or done.stdout).strip()[-400:]}"
+    try:
+        review = build_review(workload_file, open_store(store), start=start, end=end, now=end)
+    except FlowsightError as error:
+        return f"the HTML report failed: {error}"
+    out.write_text(render_html(review.data()), encoding="utf-8")
     return None
 
 

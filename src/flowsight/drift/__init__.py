@@ -14,13 +14,13 @@ from datetime import datetime
 
 from flowsight.cost.usage import component_condition
 from flowsight.discover.observe import Grouping, Observation, observe_store
-from flowsight.evaluate import _rules as attribution_rules
 from flowsight.evaluate.base import QueryPlan
 from flowsight.evaluate.duckdb import DIALECT
 from flowsight.evaluate.sql import flow_case, step_case
 from flowsight.findings import Finding, sort_findings
 from flowsight.load import LoadedWorkload
 from flowsight.model import Workload
+from flowsight.slo.attribution import attribution_rules
 from flowsight.telemetry.store import TelemetryStore
 
 

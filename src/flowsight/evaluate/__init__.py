@@ -19,45 +19,25 @@ from flowsight.evaluate.assemble import FlowData, assemble
 from flowsight.evaluate.base import (
     NS_PER_MINUTE,
     Aggregates,
-    AttributeRule,
     Backend,
     Columns,
     QueryPlan,
-    RouteRule,
 )
 from flowsight.evaluate.duckdb import DuckDBBackend
-from flowsight.evaluate.measure import MinuteRows
-from flowsight.evaluate.plan import FlowPlan, plan_flow, resolve_window
+from flowsight.evaluate.measure import MinuteRows, minutes_of, window_counts
+from flowsight.evaluate.plan import FlowPlan, at_minute, plan_flow, resolve_window
 from flowsight.evaluate.results import Evaluation, FlowResult, Unmatched
 from flowsight.model import Workload
+from flowsight.slo.alerts import AlertState, alert_state
+from flowsight.slo.attribution import attribution_rules
+from flowsight.slo.maintenance import counted_at
 from flowsight.telemetry.store import TelemetryStore, open_store
 
-__all__ = ["Evaluation", "FlowResult", "evaluate_workload", "sort_key"]
+__all__ = ["Evaluation", "FlowResult", "alert_timeline", "evaluate_workload", "sort_key"]
 
 #: Series use minutes up to this window length (in days), hours beyond.
 MINUTE_SERIES_MAX_DAYS = 2
 TOP_UNMATCHED = 20
-
-
-def _rules(workload: Workload) -> tuple[list[AttributeRule], list[RouteRule]]:
-    attributes, routes = [], []
-    for flow in workload.flows:
-        mapping = flow.telemetry
-        if mapping is None:
-            continue
-        if mapping.attribute:
-            attributes.append(
-                AttributeRule(
-                    flow.id, mapping.attribute, mapping.value or flow.id, mapping.step_attribute
-                )
-            )
-        routes += [
-            RouteRule(
-                flow.id, r.step, r.service, r.method, r.pattern, "route" if r.route else "name"
-            )
-            for r in mapping.routes
-        ]
-    return attributes, routes
 
 
 def _split(plan: FlowPlan) -> list[tuple[int, int, int]]:
@@ -73,7 +53,7 @@ def _split(plan: FlowPlan) -> list[tuple[int, int, int]]:
 
 
 def _query_plan(workload: Workload, plans: list[FlowPlan], resolution: int) -> QueryPlan:
-    attributes, routes = _rules(workload)
+    attributes, routes = attribution_rules(workload)
     scan_start = min(min((lo for lo, _ in p.counted), default=p.start_minute) for p in plans)
     scan_start = min(scan_start, *(p.start_minute for p in plans))
     return QueryPlan(
@@ -182,3 +162,33 @@ def evaluate_workload(
         unmatched=Unmatched(sum(u["spans"] for u in unmatched), unmatched[:TOP_UNMATCHED]),
         findings=findings,
     )
+
+
+def alert_timeline(
+    workload: Workload,
+    store: Backend | TelemetryStore | str | os.PathLike[str],
+    flow_id: str,
+    start: datetime,
+    end: datetime,
+) -> list[tuple[datetime, AlertState]]:
+    """The flow's alert state at every minute in [start, end), from one engine query.
+
+    Each state is what `evaluate_workload(now=minute)` reports as `alert`: the
+    same counted minutes, window counts and policy, so tests can hold the
+    exported rules to `evaluate` minute by minute.
+    """
+    flow = next((f for f in workload.flows if f.id == flow_id), None)
+    if flow is None or flow.targets.reliability is None:
+        raise UsageError(f"no flow '{flow_id}' with a reliability target to follow")
+    target, schedule = flow.targets.reliability, workload.flow_schedule(flow)
+    plan = plan_flow(workload, flow, start, end)
+    data = _index(_backend(store).aggregate(_query_plan(workload, [plan], 60)))
+    rows = data.get(flow.id, FlowData()).minutes
+    late = minutes_of(plan.late)
+    timeline = []
+    for minute in range(plan.start_minute, plan.end_minute):
+        counts = window_counts(rows, late, target, minute)
+        counting = counted_at(workload, flow, at_minute(minute))
+        state = alert_state(flow, schedule, counts, target.availability, counting)
+        timeline.append((at_minute(minute), state))
+    return timeline

@@ -6,7 +6,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from flowsight.evaluate.budgets import alert_state
 from flowsight.evaluate.latency import (
     STANDARD_PERCENTILES,
     Histogram,
@@ -21,6 +20,7 @@ from flowsight.evaluate.measure import (
     gaps,
     minutes_of,
     tally,
+    window_counts,
 )
 from flowsight.evaluate.plan import FlowPlan, at_minute, range_minutes
 from flowsight.evaluate.results import (
@@ -35,6 +35,9 @@ from flowsight.evaluate.results import (
 from flowsight.evaluate.signals import signals
 from flowsight.evaluate.verdicts import verdict
 from flowsight.model import Workload
+from flowsight.slo.alerts import AlertState, alert_state
+from flowsight.slo.health import verdict_health
+from flowsight.slo.maintenance import counted_at
 
 MAX_GAPS_LISTED = 100
 
@@ -168,8 +171,9 @@ def assemble(workload: Workload, plan: FlowPlan, data: FlowData, resolution: int
     good = int(rows.good(bad_clients).sum())
     result = tally(data.minutes, late, target, *window)
     budget = flow_budget(result, target.availability) if target else None
-    burns = burn_rates(data.minutes, late, target, window[1]) if target else {}
-    alert = alert_state(burns, target.window_days) if target else None
+    counts = window_counts(data.minutes, late, target, window[1]) if target else {}
+    burns = burn_rates(counts, target) if target else {}
+    alert = _alert(workload, plan, counts)
     all_hist: Histogram = {}
     for hist in data.histograms.values():
         merge(all_hist, hist.items())
@@ -244,4 +248,17 @@ def assemble(workload: Workload, plan: FlowPlan, data: FlowData, resolution: int
         ),
     )
     flow_result.verdict, flow_result.reasons = verdict(flow_result)
+    flow_result.health = verdict_health(flow_result.verdict, flow_result.reasons)
     return flow_result
+
+
+def _alert(
+    workload: Workload, plan: FlowPlan, counts: dict[str, tuple[float, float]]
+) -> AlertState | None:
+    """The alert state at the window's end, as the exported rules would have it."""
+    target = plan.flow.targets.reliability
+    if target is None:
+        return None
+    schedule = workload.flow_schedule(plan.flow)
+    counting = counted_at(workload, plan.flow, plan.end)
+    return alert_state(plan.flow, schedule, counts, target.availability, counting)

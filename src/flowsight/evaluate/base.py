@@ -15,30 +15,15 @@ from typing import Protocol
 
 import numpy as np
 
+from flowsight.slo.attribution import AttributeRule, RouteRule
+
+__all__ = ["AttributeRule", "RouteRule"]
+
 #: Latency histogram resolution: buckets per doubling (relative width 2^(1/16) - 1 = 4.4 %).
 BUCKETS_PER_DOUBLING = 16
 NS_PER_MINUTE = 60_000_000_000
 #: DuckDB rule codes (flowsight.evaluate.rulecodes): flow number x this + rule slot.
 RULE_CODE_STRIDE = 1000
-
-
-@dataclass(frozen=True)
-class RouteRule:
-    flow: str
-    step: str | None
-    service: str | None
-    method: str | None
-    pattern: str
-    #: the span column the pattern is matched against: the route, or the span name
-    column: str = "route"
-
-
-@dataclass(frozen=True)
-class AttributeRule:
-    flow: str
-    attribute: str
-    value: str
-    step_attribute: str | None
 
 
 @dataclass

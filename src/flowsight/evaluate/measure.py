@@ -12,8 +12,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from flowsight.evaluate.budgets import BURN_WINDOWS, Budget, budget, burn_rate
 from flowsight.model.targets import ReliabilityTarget
+from flowsight.slo.alerts import Counts
+from flowsight.slo.budget import Budget, budget, burn_rate
+from flowsight.slo.tiers import burn_windows
 
 
 @dataclass
@@ -95,15 +97,22 @@ def flow_budget(result: Tally, objective: float) -> Budget:
     return budget("requests", result.valid, result.bad, objective)
 
 
-def burn_rates(
+def window_counts(
     rows: MinuteRows, late: set[int], target: ReliabilityTarget, end_minute: int
-) -> dict[str, float | None]:
-    rates: dict[str, float | None] = {}
-    for name, span in BURN_WINDOWS.items():
+) -> dict[str, Counts]:
+    """(bad, valid) over each burn-rate window ending at `end_minute`, counted minutes only."""
+    counts: dict[str, Counts] = {}
+    for name, span in burn_windows().items():
         lo = end_minute - round(span.total_seconds() / 60)
         result = tally(rows, late, target, lo, end_minute)
-        rates[name] = burn_rate(result.bad, result.valid, target.availability)
-    return rates
+        counts[name] = (result.bad, result.valid)
+    return counts
+
+
+def burn_rates(counts: dict[str, Counts], target: ReliabilityTarget) -> dict[str, float | None]:
+    return {
+        name: burn_rate(bad, valid, target.availability) for name, (bad, valid) in counts.items()
+    }
 
 
 def minutes_of(ranges: Iterable[tuple[int, int]]) -> set[int]:

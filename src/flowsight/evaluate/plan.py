@@ -18,9 +18,11 @@ from flowsight.findings import Finding
 from flowsight.model import Workload
 from flowsight.model.flow import Flow
 from flowsight.model.workload import MaintenanceWindow
+from flowsight.slo.maintenance import flow_windows, notice, on_time
+from flowsight.slo.tiers import longest_window
 
 #: Burn rates look back at most this far, so the scan starts at least this early.
-LONGEST_BURN_WINDOW = timedelta(days=3)
+LONGEST_BURN_WINDOW = longest_window()
 
 Ranges = list[tuple[int, int]]
 
@@ -115,8 +117,7 @@ def _maintenance_finding(
     ahead = window.start - window.announced
     hours = ahead.total_seconds() / 3600
     if late:
-        notice = flow.targets.reliability.maintenance.notice if flow.targets.reliability else None
-        need = (notice or timedelta()).total_seconds() / 3600
+        need = notice(flow).total_seconds() / 3600
         return Finding(
             "evaluate.maintenance-late",
             "warning",
@@ -144,15 +145,14 @@ def plan_flow(workload: Workload, flow: Flow, start: datetime, end: datetime) ->
         for i in open_intervals(schedule, scan_start, end)
     ]
     target = flow.targets.reliability
-    notice = (target.maintenance.notice if target else None) or timedelta()
     plan = FlowPlan(flow, start, end, counted, [])
-    for window in workload.maintenance:
-        if flow.id not in window.flows or window.end <= scan_start or window.start >= end:
+    for window in flow_windows(workload, flow):
+        if window.end <= scan_start or window.start >= end:
             continue
         cut = (minute_of(window.start), math.ceil(window.end.timestamp() / 60))
         inside = _intersect(plan.counted, cut)
         in_window = range_minutes(_intersect(inside, (plan.start_minute, plan.end_minute)))
-        late = window.start - window.announced < notice
+        late = not on_time(flow, window)
         if late:
             plan.late.extend(inside)
         else:

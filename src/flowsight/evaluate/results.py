@@ -11,8 +11,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
-from flowsight.evaluate.budgets import AlertState, Budget
 from flowsight.findings import Finding
+from flowsight.slo.alerts import AlertState
+from flowsight.slo.budget import Budget
+from flowsight.slo.health import Health, roll_up, verdict_health
 
 #: Version of the JSON shape; bumped on any incompatible change.
 JSON_VERSION = 1
@@ -125,6 +127,8 @@ class FlowResult:
     escalation_path: list[Contact]
     series_resolution: str
     series: list[SeriesPoint] = field(default_factory=list)
+    #: the verdict as a health state (flowsight.slo.health), set with the verdict
+    health: Health = field(default_factory=lambda: verdict_health("no_data"))
 
 
 @dataclass
@@ -144,10 +148,16 @@ class Evaluation:
     def flow(self, flow_id: str) -> FlowResult | None:
         return next((f for f in self.flows if f.flow == flow_id), None)
 
+    @property
+    def health(self) -> Health:
+        """The workload's health: the criticality-weighted roll-up of its flows."""
+        return roll_up(self.flows)
+
     def to_dict(self, series: bool = True) -> dict[str, Any]:
-        data = {"version": JSON_VERSION, **asdict(self)}
-        if not series:
-            for flow in data["flows"]:
+        data = {"version": JSON_VERSION, **asdict(self), "health": self.health.to_dict()}
+        for flow, result in zip(data["flows"], self.flows, strict=True):
+            flow["health"] = result.health.to_dict()
+            if not series:
                 flow["series"] = []
         return _plain(data)
 

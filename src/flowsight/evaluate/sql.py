@@ -1,13 +1,13 @@
 """SQL shared by the backends, parameterised by a small dialect.
 
 Attribution (explicit attribute first, then service + method + route patterns
-in the order the flows are declared) and outcome classification are written
-once here, so both engines attribute every span identically.
+in the order the flows are declared; flowsight.slo.attribution owns the rules
+and the route-glob regex) and outcome classification are written once here,
+so both engines attribute every span identically.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,6 +18,7 @@ from flowsight.evaluate.base import (
     QueryPlan,
     RouteRule,
 )
+from flowsight.slo.attribution import anchored_route_regex, is_glob, literal_prefix
 
 
 @dataclass(frozen=True)
@@ -33,21 +34,6 @@ class Dialect:
         if self.backslash_escapes:
             text = text.replace("\\", "\\\\")
         return "'" + text.replace("'", "''") + "'"
-
-
-def glob_regex(pattern: str) -> str:
-    """Route glob -> anchored RE2: `*` any run, `?` one char, `{id}` one path segment."""
-    out = []
-    for token in re.split(r"(\*|\?|\{[^/}]*\})", pattern):
-        if token == "*":
-            out.append(".*")
-        elif token == "?":
-            out.append(".")
-        elif token.startswith("{") and token.endswith("}"):
-            out.append(r"(\{[^/}]*\}|[^/]+)")
-        elif token:
-            out.append(re.escape(token))
-    return "^" + "".join(out) + "$"
 
 
 #: Maps a flow id to the SQL literal the attribution yields for it (its name, or an index).
@@ -76,12 +62,13 @@ def route_condition(rule: RouteRule, dialect: Dialect) -> str:
     if rule.method and rule.method != "*":
         parts.append(f"http_method = {dialect.quote(rule.method)}")
     column = rule.column
-    if re.search(r"[*?{]", rule.pattern):
+    if is_glob(rule.pattern):
         # The literal prefix first: a cheap test that spares most spans the regex.
-        prefix = re.split(r"[*?{]", rule.pattern, maxsplit=1)[0]
+        prefix = literal_prefix(rule.pattern)
         if prefix:
             parts.append(f"{dialect.starts_with}({column}, {dialect.quote(prefix)})")
-        parts.append(f"{dialect.regex}({column}, {dialect.quote(glob_regex(rule.pattern))})")
+        regex = anchored_route_regex(rule.pattern)
+        parts.append(f"{dialect.regex}({column}, {dialect.quote(regex)})")
     else:
         parts.append(f"{column} = {dialect.quote(rule.pattern)}")
     return " AND ".join(parts)

@@ -29,7 +29,7 @@ def verdict(result: FlowResult) -> tuple[str, list[str]]:
                 f"p{latency.percentile:g} latency {latency.value_ms} ms exceeds "
                 f"{latency.threshold_ms:g} ms (only {100 * (latency.share_under or 0):.2f} % under)"
             )
-    if result.alert and result.alert.state != "ok":
+    if result.alert and result.alert.state in ("page", "ticket"):
         at_risk.append(f"burn-rate alert would {result.alert.state}")
     ratio = result.budget.remaining_ratio if result.budget else None
     if ratio is not None and 0 <= ratio < AT_RISK_REMAINING:

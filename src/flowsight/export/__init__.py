@@ -1,9 +1,11 @@
 """Monitoring as code: exporters from the workload model to monitoring systems.
 
-`get_exporter(name).export(workload, options)` returns an Artifact; every
-exporter module registers itself in flowsight.export.base.
+`flowsight.export.registry.get_exporter(name).export(workload, options)`
+returns an Artifact. The registry imports the exporter modules; they import
+base and their helpers, never the registry or this package's names, so the
+package has no import cycle.
 """
 
-from flowsight.export.base import Artifact, Exporter, ExportOptions, exporters, get_exporter
+from flowsight.export.base import Artifact, Exporter, ExportOptions
 
-__all__ = ["Artifact", "ExportOptions", "Exporter", "exporters", "get_exporter"]
+__all__ = ["Artifact", "ExportOptions", "Exporter"]

@@ -16,7 +16,6 @@ from typing import Any, Protocol
 
 import yaml
 
-from flowsight.errors import ExportError
 from flowsight.model import Workload
 
 DEFAULT_METRIC = "http_server_request_duration_seconds"
@@ -58,32 +57,13 @@ class Exporter(Protocol):
     def export(self, workload: Workload, options: ExportOptions) -> Artifact: ...
 
 
-_REGISTRY: dict[str, Exporter] = {}
-
-
 def register(exporter: Exporter) -> Exporter:
-    _REGISTRY[exporter.name] = exporter
+    """Mark a module's exporter; flowsight.export.registry lists the modules.
+
+    The registry imports the exporter modules, never the other way round, so
+    base -> exporter -> registry has no cycle.
+    """
     return exporter
-
-
-def exporters() -> dict[str, Exporter]:
-    """Registered exporters by name, in name order."""
-    _load_builtin()
-    return dict(sorted(_REGISTRY.items()))
-
-
-def get_exporter(name: str) -> Exporter:
-    found = exporters().get(name)
-    if found is None:
-        raise ExportError(
-            f"unknown export format '{name}'", hint=f"use one of: {', '.join(exporters())}"
-        )
-    return found
-
-
-def _load_builtin() -> None:
-    """Import the built-in exporter modules, which register themselves."""
-    from flowsight.export import alertmanager, grafana, openslo, prometheus  # noqa: F401
 
 
 class _Dumper(yaml.SafeDumper):

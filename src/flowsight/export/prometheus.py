@@ -1,9 +1,11 @@
 """`flowsight export prometheus`: recording rules and schedule-gated burn-rate alerts.
 
 Per flow with a reliability target: error ratios over the SRE Workbook windows,
-page and ticket alerts whose factors come from the flow's own SLO window and
-schedule (flowsight.export.burnrate), gated by `flowsight:schedule_open` so they
-fire only while the flow's schedule is open (flowsight.export.schedule_gate).
+counted over the minutes `evaluate` counts (flowsight.export.counted: schedule
+open, on-time maintenance excluded), and page and ticket alerts whose tiers and
+factors come from the SLO policy (flowsight.slo), gated by
+`flowsight:flow_counted` so they fire only while the flow's schedule is open
+(flowsight.export.schedule_gate) and no on-time maintenance runs.
 """
 
 from __future__ import annotations
@@ -11,12 +13,14 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import flowsight.export.counted as counted
 from flowsight.export.base import Artifact, ExportOptions, FunctionExporter, dump_yaml, register
-from flowsight.export.burnrate import TIERS, factor, number, window_label, windows
+from flowsight.export.burnrate import TIERS, factor, number, threshold, window_label, windows
 from flowsight.export.people import escalation_text, party_text
 from flowsight.export.schedule_gate import build_gate
 from flowsight.export.sli import Objective, Queries, objectives
 from flowsight.model import Flow, Schedule, Workload, format_duration
+from flowsight.slo.tiers import severity
 
 SCHEDULE_OPEN = "flowsight:schedule_open"
 SCHEDULE_OFFSET = "flowsight:schedule_utc_offset_seconds"
@@ -91,13 +95,12 @@ def schedule_group(schedules: list[Schedule], options: ExportOptions) -> dict[st
 
 def _ratio_rules(objective: Objective, options: ExportOptions) -> list[dict[str, Any]]:
     labels = {"flow": objective.flow.id, "objective": objective.key}
-    queries = Queries(objective, options)
-    rules = []
+    rules = [] if objective.timeslices else counted.increase_rules(objective, options)
     for window in windows():
         if objective.timeslices:
             expr = f"1 - avg_over_time({_selector(SLICE_GOOD, **labels)}[{window_label(window)}])"
         else:
-            expr = queries.error_ratio(window_label(window))
+            expr = counted.window_ratio(objective, window)
         rules.append({"record": error_ratio_name(window), "expr": expr, "labels": labels})
     return rules
 
@@ -130,14 +133,6 @@ def _latency_rule(objective: Objective, options: ExportOptions) -> dict[str, Any
     }
 
 
-def _severity(flow: Flow, burn: str) -> str | None:
-    operations = flow.targets.operations
-    wanted = operations.alert_severity if operations else "ticket"
-    if wanted == "none":
-        return None
-    return "page" if burn == "fast" and wanted == "page" else "ticket"
-
-
 def _alert_text(
     workload: Workload, objective: Objective, schedule: Schedule, parts: list[str]
 ) -> dict[str, str]:
@@ -163,44 +158,46 @@ def _alert_text(
 def _alert_rules(
     workload: Workload, objective: Objective, schedule: Schedule, warnings: list[str]
 ) -> list[dict[str, Any]]:
-    flow, budget = objective.flow, objective.budget
+    flow = objective.flow
     labels = {"flow": flow.id, "objective": objective.key}
     rules = []
     for burn in ("fast", "slow"):
-        severity = _severity(flow, burn)
-        if severity is None:
+        raised = severity(flow, burn)
+        if raised is None:
             continue
         clauses, parts = [], []
         for tier in (t for t in TIERS if t.burn == burn):
-            rate = factor(tier, schedule, objective.reliability.window_days)
-            threshold = number(rate * budget)
-            if rate * budget >= 1:
+            days = objective.reliability.window_days
+            rate, limit = (
+                factor(tier, schedule, days),
+                threshold(tier, schedule, days, objective.percent),
+            )
+            if limit >= 1:
                 warnings.append(
                     f"{flow.id}: the {tier.name} tier of {objective.key} can never fire "
-                    f"(it needs an error ratio of {threshold}); it was left out"
+                    f"(it needs an error ratio of {number(limit)}); it was left out"
                 )
                 continue
             long_, short = (
                 _selector(error_ratio_name(w), **labels) for w in (tier.long, tier.short)
             )
-            clauses.append(f"({long_} > {threshold} and {short} > {threshold})")
+            clauses.append(f"({long_} > {number(limit)} and {short} > {number(limit)})")
             parts.append(
                 f"{format_duration(tier.long)} and {format_duration(tier.short)} error ratios exceed "
-                f"{threshold} ({number(rate)}x the sustainable rate: {number(tier.budget_share * 100)}% "
+                f"{number(limit)} ({number(rate)}x the sustainable rate: {number(tier.budget_share * 100)}% "
                 f"of the budget in {format_duration(tier.long)})"
             )
         if not clauses:
             continue
-        gate = f"({_selector(SCHEDULE_OPEN, schedule=schedule.id)} == 1)"
         rules.append(
             {
                 "alert": ALERT_NAMES[objective.kind],
-                "expr": f"({' or '.join(clauses)}) and on () {gate}",
+                "expr": f"({' or '.join(clauses)}) and on () {counted.counted_now(flow)}",
                 "labels": {
                     "flow": flow.id,
                     "objective": objective.key,
                     "criticality": flow.criticality,
-                    "severity": severity,
+                    "severity": raised,
                     "burn": burn,
                     "schedule": schedule.id,
                 },
@@ -216,7 +213,8 @@ def flow_groups(
     """The flow's rule group (and its time-slice group when it budgets by slices)."""
     schedule = workload.flow_schedule(flow)
     groups: list[dict[str, Any]] = []
-    rules: list[dict[str, Any]] = []
+    open_ = _selector(SCHEDULE_OPEN, schedule=schedule.id)
+    rules: list[dict[str, Any]] = counted.gate_rules(workload, flow, options, open_)
     for objective in objectives(flow):
         if objective.timeslices:
             groups.append(_slice_group(objective, options))
@@ -224,7 +222,9 @@ def flow_groups(
         if objective.threshold is not None:
             rules.append(_latency_rule(objective, options))
         rules += _alert_rules(workload, objective, schedule, warnings)
-    groups.append({"name": f"flowsight-flow-{flow.id}", "rules": rules})
+    groups.append(
+        {"name": f"flowsight-flow-{flow.id}", "interval": counted.INTERVAL, "rules": rules}
+    )
     return groups
 
 
@@ -248,19 +248,22 @@ def _slice_group(objective: Objective, options: ExportOptions) -> dict[str, Any]
 
 
 def slo_window_group(workload: Workload, flows: list[Flow]) -> dict[str, Any]:
-    """Error ratio over each SLO window (open hours only) and the budget left, for dashboards."""
+    """Error ratio over each SLO window (counted minutes only) and the budget left.
+
+    A ratio of increases (failed / valid requests), as `evaluate` counts, so
+    Grafana and the report agree however uneven the traffic is.
+    """
     rules = []
     for flow in flows:
         for objective in objectives(flow):
             labels = {"flow": flow.id, "objective": objective.key}
-            days = objective.reliability.window_days
-            rules.append(
-                {
-                    "record": SLO_WINDOW,
-                    "expr": f"avg_over_time({_selector(IN_SCHEDULE, **labels)}[{days}d])",
-                    "labels": labels,
-                }
+            days = timedelta(days=objective.reliability.window_days)
+            expr = (
+                f"1 - avg_over_time({_selector(SLICE_GOOD, **labels)}[{counted.duration(days)}])"
+                if objective.timeslices
+                else counted.window_ratio(objective, days)
             )
+            rules.append({"record": SLO_WINDOW, "expr": expr, "labels": labels})
             rules.append(
                 {
                     "record": REMAINING,

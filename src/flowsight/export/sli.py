@@ -9,7 +9,6 @@ Grafana exporters all build their queries here, so they measure the same thing.
 
 from __future__ import annotations
 
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,8 +17,8 @@ from flowsight.errors import ExportError
 from flowsight.export.base import ExportOptions
 from flowsight.export.burnrate import error_budget, number
 from flowsight.model import Flow, ReliabilityTarget, RouteMatch, format_duration
+from flowsight.slo.attribution import is_glob, route_regex
 
-_REGEX_SPECIAL = set("\\.+?()|[]{}^$")
 SERVER_ERRORS = "5.."
 CLIENT_AND_SERVER_ERRORS = "[45].."
 
@@ -71,26 +70,6 @@ def objectives(flow: Flow) -> list[Objective]:
     return found
 
 
-def _regex(glob: str) -> str:
-    """A route glob as an RE2 regex for the `http_route` label.
-
-    `*` is any run and `?` one character, as in evaluate; `{name}` matches any
-    route-template placeholder (`{concert_id}`), because Prometheus labels carry
-    the app's templates, never raw paths. Everything else is literal.
-    """
-    out = []
-    for token in re.split(r"(\*|\?|\{[^/}]*\})", glob):
-        if token == "*":
-            out.append(".*")
-        elif token == "?":
-            out.append(".")
-        elif token.startswith("{") and token.endswith("}"):
-            out.append("\\{[^/}]*\\}")
-        else:
-            out.append("".join("\\" + c if c in _REGEX_SPECIAL else c for c in token))
-    return "".join(out)
-
-
 def _quote(value: str) -> str:
     return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
@@ -119,10 +98,10 @@ def selectors(flow: Flow, options: ExportOptions) -> list[list[str]]:
                 matchers.append(f"{options.service_label}={_quote(service)}")
             if method:
                 matchers.append(f"http_request_method={_quote(method)}")
-            if len(globs) == 1 and not re.search(r"[*?{]", globs[0]):
+            if len(globs) == 1 and not is_glob(globs[0]):
                 matchers.append(f"http_route={_quote(globs[0])}")
             else:
-                matchers.append(f"http_route=~{_quote('|'.join(_regex(g) for g in globs))}")
+                matchers.append(f"http_route=~{_quote('|'.join(route_regex(g) for g in globs))}")
             result.append(matchers)
         return result
     if telemetry and telemetry.attribute:

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from flowsight.model import Flow
 from flowsight.probe.runner import RequestOutcome
+from flowsight.slo.budget import error_budget
 
 
 def percentile(values: list[float], pct: float) -> float | None:
@@ -102,7 +103,7 @@ def _error_check(flow: Flow, stats: FlowStats) -> Check | None:
     if performance and performance.max_error_rate is not None:
         limit, source = performance.max_error_rate, "max_error_rate"
     elif reliability:
-        limit, source = round(100 - reliability.availability, 6), "availability"
+        limit, source = round(100 * error_budget(reliability.availability), 6), "availability"
     else:
         return None
     return Check(

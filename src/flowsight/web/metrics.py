@@ -16,6 +16,7 @@ from flowsight.calendar import is_open
 from flowsight.evaluate.results import Evaluation, FlowResult
 from flowsight.model import Schedule, Workload
 from flowsight.report.health import STATES, flow_health, workload_health
+from flowsight.slo.tiers import STATES as ALERT_STATES
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 Sample = tuple[dict[str, str], float | None]
@@ -88,12 +89,12 @@ def _per_flow(flows: list[FlowResult]) -> list[str]:
     )
     lines += family(
         "flowsight_flow_alert",
-        "1 for the multi-window burn-rate alert state (page, ticket, ok).",
+        "1 for the multi-window burn-rate alert state (page, ticket, ok, no_data).",
         (
             ({"flow": f.flow, "state": s}, float(f.alert.state == s))
             for f in flows
             if f.alert
-            for s in ("page", "ticket", "ok")
+            for s in ALERT_STATES
         ),
     )
     lines += _latency(flows)

@@ -82,6 +82,9 @@ def test_outputs_and_the_honest_compression(demo: DemoResult) -> None:
         Path(demo.paths["flow docs"]).iterdir()
     )
     assert Path(demo.paths["evaluation (JSON)"]).stat().st_size > 0
+    # The report is built by the report library, not by running the CLI.
+    assert not demo.notes or all("report" not in note for note in demo.notes)
+    assert "<html" in Path(demo.paths["HTML report"]).read_text(encoding="utf-8").lower()
 
 
 def test_review_of_the_demo_puts_the_broken_flow_first(demo: DemoResult) -> None:

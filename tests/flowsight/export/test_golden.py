@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from export_support import GOLDEN_OPTIONS, check_golden
 
-from flowsight.export import exporters, get_exporter
+from flowsight.export.registry import exporters, get_exporter
 from flowsight.model import Workload
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from flowsight.evaluate.results import Evaluation, Unmatched
 from flowsight.report import Review
-from flowsight.report.health import contribution, counts, flow_health, workload_health
+from flowsight.slo.health import contribution, counts, flow_health, workload_health
 
 
 @pytest.mark.parametrize(
