@@ -65,12 +65,12 @@ def seconds_text(seconds: float) -> str:
 
 def latency_title(latency: list[Objective]) -> str:
     """`p95 latency under 1.5 s`, then `, p99 under 3 s` for each further percentile."""
-    parts = [
-        f"p{number(o.percent)}{' latency' if i == 0 else ''} under "
-        f"{seconds_text(o.threshold.total_seconds())}"
-        for i, o in enumerate(x for x in latency if x.threshold is not None)
-    ]
-    return ", ".join(parts)
+    thresholds = [(o.percent, o.threshold) for o in latency if o.threshold is not None]
+    return ", ".join(
+        f"p{number(percent)}{' latency' if i == 0 else ''} under "
+        f"{seconds_text(threshold.total_seconds())}"
+        for i, (percent, threshold) in enumerate(thresholds)
+    )
 
 
 def _dashed(name: str) -> dict[str, Any]:
