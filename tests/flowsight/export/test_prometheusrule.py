@@ -149,8 +149,8 @@ def test_the_flows_own_promql_is_used_for_every_window(shop: Workload) -> None:
 
 
 def test_the_flows_own_promql_fires_the_alert_in_promtool(shop: Workload, tmp_path: Path) -> None:
-    """Half of the searches fail from t=0 (a 50x burn): the flow, which does not page,
-    opens both its ticket alerts, read from its own `search_requests_total`."""
+    """Half of the searches fail from t=0 (a 50x burn): both the page and the ticket
+    alert fire, computed from the team's own `search_requests_total`."""
     options = ExportOptions(
         horizon_start=GOLDEN_OPTIONS.horizon_start.replace(year=1970, month=1, day=1),
         horizon_days=30,
