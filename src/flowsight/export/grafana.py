@@ -76,7 +76,7 @@ def latency_title(latency: list[Objective]) -> str:
 def _dashed(name: str) -> dict[str, Any]:
     """Override: the short window's noisy series dashed, so the long windows stand out."""
     return {
-        "matcher": {"id": "byName", "options": name},
+        "matcher": {"id": "byNames", "options": {"mode": "include", "names": [name]}},
         "properties": [{"id": "custom.lineStyle", "value": {"fill": "dash", "dash": [10, 10]}}],
     }
 
