@@ -49,7 +49,7 @@ def test_relecloud_warnings_become_annotations_at_their_lines(
     assert result.exit_code == 0
     lines = result.stdout.splitlines()
     assert lines and all(line.startswith(("::warning ", "::notice ")) for line in lines)
-    command, properties, message = parse(lines[0])
+    _, properties, message = parse(lines[0])
     assert properties["file"] == "examples/relecloud/workload.yaml"
     assert int(properties["line"]) > 0 and int(properties["col"]) > 0
     assert properties["title"] and message
