@@ -119,7 +119,7 @@ def test_a_contact_with_template_syntax_is_sent_to_literally(tmp_path: Path) -> 
     workload = _shop()
     mail = workload.party("mail")
     assert mail is not None
-    address = "ops+{{.CommonLabels}}{{template\"x\"}}@example.com"
+    address = 'ops+{{.CommonLabels}}{{template"x"}}@example.com'
     mail.contact = EmailContact(kind="email", to=address)
     config, _ = build_config(workload, ExportOptions())
     receiver = next(r for r in config["receivers"] if r["name"] == "party-mail")
