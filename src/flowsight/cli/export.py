@@ -9,6 +9,7 @@ import click
 from rich.markup import escape
 
 from flowsight.cli.export_options import (
+    checked_variant,
     crd_options,
     locate_findings,
     merged_alertmanager,
@@ -120,7 +121,7 @@ def command(
         horizon_days=horizon_days,
         smtp_smarthost=smtp_smarthost,
         smtp_from=smtp_from,
-        variant=variant,
+        variant=checked_variant(format_name, variant),
         alert_labels=pairs(labels, "--label", alert=True),
         resource_name=resource_name,
         namespace=namespace,

@@ -80,6 +80,23 @@ def pairs(values: tuple[str, ...], option: str, alert: bool) -> tuple[tuple[str,
     return tuple(found)
 
 
+#: Exporters that have output variants; the others refuse --format rather than ignore it.
+VARIANTS = {
+    "prometheus": ("rules", "prometheusrule"),
+    "alertmanager": ("config", "route", "alertmanagerconfig"),
+}
+
+
+def checked_variant(format_name: str, variant: str | None) -> str | None:
+    if variant is None:
+        return None
+    known = VARIANTS.get(format_name)
+    if known is None or variant not in known:
+        hint = f"use one of: {', '.join(known)}" if known else "leave --format out"
+        raise UsageError(f"export {format_name} has no --format '{variant}'", hint=hint)
+    return variant
+
+
 def validated_names(metric: str, service_label: str) -> tuple[str, str]:
     if not re.match(r"^[a-zA-Z_:][a-zA-Z0-9_:]*$", metric):
         raise UsageError(f"--metric '{metric}' is not a Prometheus metric name")

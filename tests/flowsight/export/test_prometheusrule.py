@@ -202,4 +202,6 @@ def test_bad_crd_metadata_is_a_usage_message(shop: Workload) -> None:
     with pytest.raises(ExportError, match="namespace"):
         export_prometheus(shop, ExportOptions(variant="prometheusrule", namespace="Bad_NS"))
     result = CliRunner().invoke(cli, ["export", "prometheus", str(SHOP), "--format", "yaml"])
-    assert result.exit_code == 2 and "unknown --format 'yaml'" in result.stderr
+    assert result.exit_code == 2 and "no --format 'yaml'" in result.stderr
+    result = CliRunner().invoke(cli, ["export", "grafana", str(SHOP), "--format", "route"])
+    assert result.exit_code == 2 and "leave --format out" in result.stderr
