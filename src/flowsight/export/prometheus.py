@@ -4,6 +4,10 @@ Per flow with a reliability target: error ratios over the SRE Workbook windows,
 page and ticket alerts whose factors come from the flow's own SLO window and
 schedule (flowsight.export.burnrate), gated by `flowsight:schedule_open` so they
 fire only while the flow's schedule is open (flowsight.export.schedule_gate).
+Alerts and their text are built in flowsight.export.prometheus_alerts; the
+`prometheusrule` variant wraps the same groups in the operator's CRD
+(flowsight.export.prometheus_crd). A flow's own PromQL SLI, when declared,
+replaces the derived selectors (flowsight.export.sli).
 """
 
 from __future__ import annotations
