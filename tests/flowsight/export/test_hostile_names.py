@@ -35,7 +35,7 @@ from flowsight.export.alertmanager_formats import merge_route
 from flowsight.export.base import ExportOptions, dump_yaml
 from flowsight.export.prometheus import build_rules
 from flowsight.load import LoadedWorkload, load_workload
-from flowsight.model import BusinessImpact
+from flowsight.model import BusinessImpact, always_schedule
 from flowsight.model.contact import EmailContact
 
 SHOP = Path(__file__).parent / "workloads" / "shop.yaml"
@@ -74,6 +74,7 @@ FIELDS = (
     "party",
     "route",
     "service",
+    "schedule",
 )
 LOCAL_PART = HOSTILE.map(lambda s: re.sub(r"[@\s]", "", s)).filter(bool)
 _NO_SCRIPT = "() => window.__pwned === undefined"
@@ -104,6 +105,12 @@ def _hostile_workload(names: dict[str, str], local: str) -> LoadedWorkload:
     search.name, checkout.name = names["flow"], names["other"]
     search.description = checkout.description = names["description"]
     search.business_impact = BusinessImpact(description=names["impact"])
+    schedule = always_schedule().model_copy(
+        update={"id": "round-the-clock", "name": names["schedule"]}
+    )
+    workload.schedules.append(schedule)
+    assert search.targets.reliability
+    search.targets.reliability.schedule = schedule.id
     mail.name, team.name = names["party"], names["other"]
     mail.contact = EmailContact(kind="email", to=f"{local}@example.com")
     checkout.telemetry.routes[0].route = names["route"]
@@ -145,7 +152,9 @@ def _promtool(loaded: LoadedWorkload, names: dict[str, str], tmp: Path) -> None:
     ]
     first = expected[0]
     assert first["exp_annotations"]["summary"].startswith(names["flow"] + " (low criticality)")
-    assert first["exp_annotations"]["description"].endswith(f"Business impact: {names['impact']}")
+    description = first["exp_annotations"]["description"]
+    assert description.endswith(f"Business impact: {names['impact']}")
+    assert f"The {names['schedule']} schedule (UTC) is open." in description
     assert first["exp_labels"]["team"] == names["label"]
     (tmp / "rules.yaml").write_text(dump_yaml({"groups": groups}))
     test = {
@@ -222,7 +231,7 @@ def _docs(loaded: LoadedWorkload, browser: Browser, tmp: Path) -> None:
 
 
 @settings(
-    max_examples=5,
+    max_examples=4,
     deadline=None,
     derandomize=True,
     phases=[Phase.explicit, Phase.generate],  # no shrinking: each example runs the real tools
