@@ -1,4 +1,4 @@
-"""`flowsight explain [RULE]`: why a design-review rule exists, in the seed's words."""
+"""`flowsight explain [RULE]`: why a design-review rule exists, in the guide's own words."""
 
 from __future__ import annotations
 
