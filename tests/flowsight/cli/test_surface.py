@@ -182,3 +182,22 @@ def test_init_example_works_from_any_folder(tmp_path: Path) -> None:
 def test_the_examples_path_is_the_packaged_example() -> None:
     packaged = ROOT / "src" / "flowsight" / "examples" / "relecloud" / "workload.yaml"
     assert EXAMPLE.resolve() == packaged.resolve()
+
+
+def test_clickhouse_without_its_extra_names_the_pip_command() -> None:
+    probe = (
+        "import sys\n"
+        "sys.modules['clickhouse_connect'] = None  # as if the extra were not installed\n"
+        "from flowsight.cli import main\n"
+        f"main(['evaluate', {str(EXAMPLE)!r}, '--clickhouse', 'clickhouse://127.0.0.1:1/otel'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 2, done.stderr
+    assert "pip install 'flowsight[clickhouse]'" in done.stderr and "Traceback" not in done.stderr
