@@ -61,7 +61,9 @@ def _unattributed(report: CostReport) -> None:
 @click.command("cost")
 @click.argument("file", type=click.Path())
 @db_option()
-@click.option("--month", help="Last month to report, YYYY-MM (default: the current month).")
+@click.option(
+    "--month", metavar="YYYY-MM", help="Last month to report, YYYY-MM (default: the current month)."
+)
 @click.option(
     "--months", default=1, show_default=True, type=int, help="How many months up to --month."
 )

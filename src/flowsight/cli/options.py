@@ -32,9 +32,20 @@ def window_options(function: F) -> F:
     """--window, --from, --to and --now, shared by `evaluate`, `report` and `serve`."""
     for option in reversed(
         [
-            click.option("--window", help="Window for every flow: 'Nd' or 'calendar-month'."),
-            click.option("--from", "start", help="Window start, ISO 8601 with offset."),
-            click.option("--to", "end", help="Window end, ISO 8601 with offset (default: now)."),
+            click.option(
+                "--window",
+                metavar="WINDOW",
+                help="Window for every flow: 'Nd' or 'calendar-month'.",
+            ),
+            click.option(
+                "--from", "start", metavar="TIME", help="Window start, ISO 8601 with offset."
+            ),
+            click.option(
+                "--to",
+                "end",
+                metavar="TIME",
+                help="Window end, ISO 8601 with offset (default: now).",
+            ),
             now_option(),
         ]
     ):
@@ -77,7 +88,10 @@ def output_option(help_text: str, default: str | None = None) -> Callable[[F], F
 def now_option(verb: str = "Evaluate") -> Callable[[F], F]:
     """--now: a fixed clock so that a run can be reproduced."""
     return click.option(
-        "--now", "now", help=f"{verb} as if it were this time (ISO 8601 with offset)."
+        "--now",
+        "now",
+        metavar="TIME",
+        help=f"{verb} as if it were this time (ISO 8601 with offset).",
     )
 
 

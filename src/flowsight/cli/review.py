@@ -22,7 +22,9 @@ from flowsight.errors import EXIT_FINDINGS, UsageError
 @click.command("review")
 @click.argument("file", type=click.Path())
 @db_option()
-@click.option("--month", help="Month to review, YYYY-MM (default: the current month).")
+@click.option(
+    "--month", metavar="YYYY-MM", help="Month to review, YYYY-MM (default: the current month)."
+)
 @cost_options
 @now_option("Review")
 @format_option(["md", "html"], "md", "Markdown, or one HTML file")
