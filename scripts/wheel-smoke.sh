@@ -40,6 +40,15 @@ if present:
     sys.exit(f"wheel-smoke: the base install contains {present}")
 PY
 
+step "the wheel ships py.typed and the example as package data"
+"$venv/python" - <<'PY'
+from importlib.resources import files
+
+for name in ("py.typed", "examples/relecloud/workload.yaml", "starter_workload.yaml"):
+    if not files("flowsight").joinpath(name).is_file():
+        raise SystemExit(f"wheel-smoke: the wheel lacks flowsight/{name}")
+PY
+
 step "importing every flowsight module"
 "$venv/python" - <<'PY'
 import importlib
