@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from flowsight.cli.options import output_option
 from flowsight.cli.output import stderr
 from flowsight.errors import UsageError
 from flowsight.export import ExportOptions
@@ -42,9 +43,7 @@ def write_output(text: str, output: Path | None) -> None:
 @click.command("export")
 @click.argument("format_name", metavar="FORMAT", type=click.Choice(list(exporters())))
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), help="File to write (default: stdout)."
-)
+@output_option("File to write (default: stdout).")
 @click.option(
     "--metric", default=DEFAULT_METRIC, show_default=True, help="Histogram the SLIs read."
 )
@@ -64,12 +63,22 @@ def write_output(text: str, output: Path | None) -> None:
     show_default=True,
     help="Days the schedule gates cover; a ticket alert warns 30 days before they end.",
 )
-@click.option("--smtp-smarthost", default="localhost:25", show_default=True)
-@click.option("--smtp-from", default="alertmanager@localhost", show_default=True)
+@click.option(
+    "--smtp-smarthost",
+    default="localhost:25",
+    show_default=True,
+    help="alertmanager: the SMTP server (host:port) that sends e-mail notifications.",
+)
+@click.option(
+    "--smtp-from",
+    default="alertmanager@localhost",
+    show_default=True,
+    help="alertmanager: the sender address of e-mail notifications.",
+)
 def command(
     format_name: str,
     file: Path,
-    output: Path | None,
+    output: str | None,
     metric: str,
     service_label: str,
     horizon_start: str | None,
@@ -77,7 +86,9 @@ def command(
     smtp_smarthost: str,
     smtp_from: str,
 ) -> None:
-    """Generate monitoring for the workload in FILE.
+    """Generate monitoring (Prometheus, Alertmanager, OpenSLO, Grafana).
+
+    Monitoring as code for the workload in FILE. Exit code 2 on unreadable input.
 
     \b
     FORMAT is one of:
@@ -102,4 +113,4 @@ def command(
     artifact = get_exporter(format_name).export(workload, options)
     for warning in artifact.warnings:
         stderr.print(f"[yellow]warning:[/yellow] {warning}", markup=True)
-    write_output(artifact.text, output)
+    write_output(artifact.text, Path(output) if output else None)
