@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The lean install works: build the wheel, install it WITHOUT extras into a fresh
 # venv in a temporary folder, and run every command's --help, then
-# init -> check -> ingest -> evaluate -> report -> export (and docs, cost, review)
+# init -> check -> ingest -> evaluate -> report -> export (and docs, cost, review,
+# discover -> check -> drift)
 # on the shipped Relecloud example, from a folder outside the checkout.
 # Fails on any import error, and when the base install pulls in the demo app's
 # stack (SQLAlchemy, psycopg, redis, argon2) or the test stack (chdb, pandas).
@@ -101,6 +102,11 @@ test -s report.html
 "$fs" cost example/workload.yaml --db store --now "$now" >/dev/null || [ $? -eq 1 ]
 "$fs" review example/workload.yaml --db store --now "$now" --no-save -o review.md || [ $? -eq 1 ]
 test -s review.md
+
+step "discover a draft from the store, check it, and find no drift against the same traces"
+"$fs" discover --db store --to "$now" --window 2d -o draft.yaml
+"$fs" check draft.yaml >/dev/null
+"$fs" drift draft.yaml --db store --to "$now" --window 2d
 
 step "export every format"
 for format in $("$venv/python" -c 'from flowsight.export import exporters; print(*exporters())'); do
