@@ -109,7 +109,10 @@ step "discover a draft from the store, check it, and find no drift against the s
 "$fs" drift draft.yaml --db store --to "$now" --window 2d
 
 step "export every format"
-for format in $("$venv/python" -c 'from flowsight.export import exporters; print(*exporters())'); do
+# An assignment, not the loop's word list, so that a failing import stops the script.
+formats="$("$venv/python" -c 'from flowsight.export.registry import exporters; print(*exporters())')"
+test -n "$formats"
+for format in $formats; do
   "$fs" export "$format" example/workload.yaml -o "export.$format" 2>/dev/null
   test -s "export.$format"
 done
