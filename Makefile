@@ -5,12 +5,12 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit system-deps bench clean golden
+.PHONY: demo test lint typecheck unit wheel-smoke reference system-deps bench clean golden
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
-	$(BIN)/python -m pip install -q -e '.[dev]'
+	$(BIN)/python -m pip install -q -e '.[dev,relecloud,clickhouse]'
 	touch $(STAMP)
 
 system-deps:
@@ -20,7 +20,7 @@ system-deps:
 # faults, measured by flowsight; offline, under 5 minutes on 2 cores.
 demo: $(STAMP)
 	$(BIN)/flowsight check examples/relecloud/workload.yaml
-	$(BIN)/flowsight demo --workload examples/relecloud/workload.yaml -o demo-output
+	$(BIN)/flowsight demo -o demo-output
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -32,11 +32,19 @@ typecheck: $(STAMP)
 unit: $(STAMP) system-deps
 	$(BIN)/python -m pytest -q
 
-test: lint typecheck unit
+# The lean install: the wheel without extras in a fresh venv runs every command.
+wheel-smoke: $(STAMP)
+	PYTHON=$(PYTHON) bash scripts/wheel-smoke.sh
+
+test: lint typecheck unit wheel-smoke
 
 # Refresh the golden files of the exporters and generators (review the diff!).
 golden: $(STAMP)
 	FLOWSIGHT_REFRESH_GOLDEN=1 $(BIN)/python -m pytest -q tests -k golden
+
+# Regenerate docs/cli.md and docs/workload.md from `--help` and the model.
+reference: $(STAMP)
+	FLOWSIGHT_REFRESH_GOLDEN=1 $(BIN)/python -m pytest -q tests/flowsight/cli/test_reference.py
 
 bench: $(STAMP)
 	for script in bench/*_bench.py; do $(BIN)/python $$script || exit 1; done

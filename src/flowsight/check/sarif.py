@@ -60,8 +60,17 @@ def _location(finding: Finding) -> dict[str, Any]:
     return location
 
 
+def message_text(finding: Finding) -> str:
+    """The message as a sentence, then the hint as its own: "...on call. Hint: put..."."""
+    text = finding.message.rstrip()
+    if not finding.hint:
+        return text
+    stop = "" if text.endswith((".", "!", "?", ":")) else "."
+    return f"{text}{stop} Hint: {finding.hint.rstrip()}"
+
+
 def _result(finding: Finding, index: int) -> dict[str, Any]:
-    text = finding.message + (f" Hint: {finding.hint}" if finding.hint else "")
+    text = message_text(finding)
     result: dict[str, Any] = {
         "ruleId": finding.rule,
         "ruleIndex": index,

@@ -10,6 +10,7 @@ import click
 from flowsight.check import REGISTRY, CheckResult, check_workload, parse_overrides
 from flowsight.check.github import to_github
 from flowsight.check.sarif import to_sarif
+from flowsight.cli.options import format_option
 from flowsight.cli.output import print_findings, stdout
 from flowsight.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, InputError
 from flowsight.findings import Finding
@@ -51,24 +52,23 @@ def _render_text(result: CheckResult) -> None:
 
 @click.command("check")
 @click.argument("file", type=click.Path())
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "sarif", "github"]),
-    default="text",
-    help="Output format: text, JSON, SARIF 2.1.0 for code-scanning tools, or GitHub "
-    "workflow annotations (::error file=...,line=...::message).",
+@format_option(
+    ["text", "json", "sarif", "github"],
+    "text",
+    "text, JSON, SARIF 2.1.0 for code scanning, or GitHub workflow annotations",
 )
 @click.option(
     "--rule",
     "rules",
     multiple=True,
     metavar="RULE=SEVERITY",
-    help="Override a rule's severity (error, warning, info) or turn it off.",
+    help="Override a rule's severity (error, warning, info) or turn it off (repeatable).",
 )
 @click.pass_context
 def command(ctx: click.Context, file: str, output_format: str, rules: tuple[str, ...]) -> None:
-    """Validate FILE (a workload YAML file or directory) and review its design.
+    """Validate a workload file or directory and review its design.
+
+    FILE is a workload YAML file, or a directory of them merged into one.
 
     Exit codes: 0 no error findings, 1 error findings, 2 usage error or unreadable input.
 

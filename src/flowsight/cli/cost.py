@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import click
 from rich.table import Table
 
-from flowsight.cli.options import parse_moment
-from flowsight.cli.output import print_findings, stdout
+from flowsight.cli.options import cost_options, db_option, format_option, now_option, parse_moment
+from flowsight.cli.output import print_findings, print_table, stdout
 from flowsight.cost.results import CostReport
 from flowsight.errors import EXIT_FINDINGS
 
@@ -60,13 +60,14 @@ def _unattributed(report: CostReport) -> None:
 
 @click.command("cost")
 @click.argument("file", type=click.Path())
-@click.option("--db", "db", type=click.Path(), required=True, help="Telemetry store directory.")
-@click.option("--month", help="Last month to report, YYYY-MM (default: the current month).")
-@click.option("--months", default=1, show_default=True, help="How many months up to --month.")
-@click.option("--costs", type=click.Path(), help="A cost export (FOCUS or plain CSV).")
+@db_option()
 @click.option(
-    "--cost-format", type=click.Choice(["model", "focus", "csv"]), help="Format of --costs."
+    "--month", metavar="YYYY-MM", help="Last month to report, YYYY-MM (default: the current month)."
 )
+@click.option(
+    "--months", default=1, show_default=True, type=int, help="How many months up to --month."
+)
+@cost_options
 @click.option(
     "--basis",
     type=click.Choice(["duration", "count"]),
@@ -74,8 +75,8 @@ def _unattributed(report: CostReport) -> None:
     show_default=True,
     help="Share a component by its spans' duration or by their count.",
 )
-@click.option("--now", help="Report as if it were this time (ISO 8601 with offset).")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@now_option("Report")
+@format_option(["text", "json"], "text", "a table, or JSON with findings and unattributed cost")
 def command(
     file: str,
     db: str,
@@ -87,13 +88,21 @@ def command(
     now: str | None,
     output_format: str,
 ) -> None:
-    """Share each component's cost among the flows of FILE by the work they caused.
+    """Share each component's cost among the flows by their work.
+
+    Each component's cost is shared among the flows of FILE by the work they
+    caused in the traces.
 
     Costs come from the model's monthly_cost, or from --costs in the FOCUS or the
     plain CSV (component,period,cost) format. Unattributed cost is listed, never
     spread. Exit code 1 when spend is out of line (over a cost target, a less
     critical flow costing more than a more critical one, cost outgrowing
     traffic); 2 when an input cannot be read.
+
+    \b
+    Example:
+      flowsight cost examples/relecloud/workload.yaml --db telemetry --months 3
+      flowsight cost workload.yaml --db telemetry --costs focus.csv --cost-format focus
     """
     from flowsight.cost import allocate_costs, periods_ending
     from flowsight.load import load_workload
@@ -113,7 +122,7 @@ def command(
     if output_format == "json":
         click.echo(report.to_json())
     else:
-        stdout.print(_table(report))
+        print_table(_table(report))
         _unattributed(report)
         print_findings(report.findings)
     if report.findings:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import ExitStack
+from importlib.resources import as_file
 from typing import TYPE_CHECKING
 
 import click
@@ -9,7 +11,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from flowsight.cli.load import live_progress
-from flowsight.cli.output import stdout
+from flowsight.cli.output import print_table, stdout
 from flowsight.cli.probe import compact_table
 from flowsight.errors import EXIT_FINDINGS
 
@@ -100,7 +102,7 @@ def print_result(result: DemoResult) -> None:
         f"retr{'y' if result.gateway_retries == 1 else 'ies'} inside Relecloud; "
         f"the purchase made during it {'succeeded' if result.live.purchase_ok else 'FAILED'}."
     )
-    stdout.print(verdict_table(result))
+    print_table(verdict_table(result))
     stdout.print("(H)igh, (M)edium, (L)ow criticality; failed and injected count requests.")
     print_slices(result)
     print_breaches(result)
@@ -115,10 +117,8 @@ def print_result(result: DemoResult) -> None:
 @click.option(
     "--workload",
     "workload_path",
-    default="examples/relecloud/workload.yaml",
-    show_default=True,
     type=click.Path(),
-    help="The Relecloud workload file.",
+    help="The Relecloud workload file (default: the example shipped with flowsight).",
 )
 @click.option(
     "-o",
@@ -129,13 +129,32 @@ def print_result(result: DemoResult) -> None:
     help="Where the store, docs, report, logs and evaluation go.",
 )
 @click.option("--short", is_flag=True, help="The 2-minute version the tests run.")
-def command(workload_path: str, output: str, short: bool) -> None:
-    """Run Relecloud under load with scripted faults and measure every flow (offline)."""
+def command(workload_path: str | None, output: str, short: bool) -> None:
+    """Run Relecloud under load with faults and measure every flow.
+
+    Offline, on loopback: Relecloud and the OTLP receiver start as child
+    processes, load and scripted faults run against them, and the docs, the
+    evaluation and the report land in --output. Needs the relecloud extra.
+    Exit code 1 when the measured outcome differs from the scenario's design;
+    2 when the relecloud extra is missing.
+
+    \b
+    Example:
+      pip install 'flowsight[relecloud]'
+      flowsight demo --short -o demo-output
+    """
+    from flowsight.cli.extras import require_extra
+
+    require_extra("relecloud", "`flowsight demo` (it runs the Relecloud app)")
     from flowsight.demo import FULL, SHORT, run_demo
+    from flowsight.starter import example_resource
 
     scenario = SHORT if short else FULL
     progress, update = live_progress(scenario.arrivals_end_s)
-    with progress:
+    with ExitStack() as stack:
+        if workload_path is None:
+            workload_path = str(stack.enter_context(as_file(example_resource("relecloud"))))
+        stack.enter_context(progress)
         result = run_demo(
             workload_path,
             output,

@@ -6,6 +6,7 @@ import json
 
 import click
 
+from flowsight.cli.options import format_option
 from flowsight.cli.output import stdout
 from flowsight.diff import diff_workloads, load_version
 
@@ -13,13 +14,19 @@ from flowsight.diff import diff_workloads, load_version
 @click.command("diff")
 @click.argument("old")
 @click.argument("new")
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
+@format_option(["text", "json"], "text", "text, or JSON with one object per change")
 def command(old: str, new: str, output_format: str) -> None:
-    """Compare two versions of a workload: files, directories or git `REV:PATH`.
+    """Compare two versions of a workload, flow by flow.
+
+    OLD and NEW are files, directories or git `REV:PATH`.
 
     Lists per flow the changes to targets, criticality, owners, escalation paths
     and steps. Exit code 0 whether or not anything changed; 2 when a version
     cannot be read.
+
+    \b
+    Example:
+      flowsight diff HEAD~1:workload.yaml workload.yaml
     """
     changes = diff_workloads(load_version(old), load_version(new))
     if output_format == "json":

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from flowsight.cli.options import parse_moment
+from flowsight.cli.options import db_option, output_option, parse_moment
 from flowsight.errors import UsageError
 
 
@@ -19,6 +19,20 @@ def days_option(text: str) -> timedelta:
 
 def window_end(text: str | None) -> datetime:
     return parse_moment(text, "--to") or datetime.now(UTC)
+
+
+#: --window and --to of `discover` and `drift`: a span of whole days back from a moment.
+#: (The shared window_options also take --from, --now and calendar months, which these do not.)
+window_option = click.option(
+    "--window",
+    default="7d",
+    show_default=True,
+    metavar="WINDOW",
+    help="How far back to read: 'Nd'.",
+)
+to_option = click.option(
+    "--to", "end", metavar="TIME", help="End of the window, ISO 8601 with offset (default: now)."
+)
 
 
 def _zone(text: str) -> str:
@@ -34,13 +48,14 @@ def _zone(text: str) -> str:
 
 
 @click.command("discover")
-@click.option("--db", "db", type=click.Path(), required=True, help="Telemetry store directory.")
-@click.option("--window", default="7d", show_default=True, help="How far back to read: 'Nd'.")
-@click.option("--to", "end", help="End of the window, ISO 8601 with offset (default: now).")
+@db_option()
+@window_option
+@to_option
 @click.option("--name", default="Discovered workload", show_default=True, help="Workload name.")
 @click.option(
     "--timezone",
     default="UTC",
+    metavar="ZONE",
     show_default=True,
     help="Time zone of the suggested opening hours (IANA name).",
 )
@@ -48,12 +63,7 @@ def _zone(text: str) -> str:
     "--group-by", help="Span attribute naming the flow (e.g. app.flow), if spans carry one."
 )
 @click.option("--step-by", help="Span attribute naming the step (e.g. app.flow.step).")
-@click.option(
-    "-o",
-    "--output",
-    type=click.Path(dir_okay=False),
-    help="Write the draft here (default: stdout).",
-)
+@output_option("Write the draft here (default: stdout).")
 @click.option(
     "--into",
     type=click.Path(exists=True, dir_okay=False),
@@ -70,7 +80,7 @@ def command(
     output: str | None,
     into: str | None,
 ) -> None:
-    """Draft a workload from the entry points, calls and traffic in the store.
+    """Draft a workload from the store's entry points, calls and traffic.
 
     \b
     Example:

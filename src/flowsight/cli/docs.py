@@ -20,6 +20,14 @@ from flowsight.load import load_workload
     help="Directory to write the Markdown into.",
 )
 def command(file: str, output: str) -> None:
-    """Write FILE's flow documentation (catalog, flow pages, Mermaid diagrams) as Markdown."""
+    """Write the flow catalog and one Markdown page per flow.
+
+    The catalog of workload FILE, a page per flow with its Mermaid diagram, into
+    the --output directory. Exit code 2 when FILE cannot be loaded.
+
+    \b
+    Example:
+      flowsight docs examples/relecloud/workload.yaml -o docs/flows
+    """
     result = write_docs(load_workload(file), output)
     stdout.print(f"wrote the catalog {result.catalog} and {len(result.flow_pages)} flow pages")

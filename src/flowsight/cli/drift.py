@@ -4,26 +4,24 @@ from __future__ import annotations
 
 import click
 
-from flowsight.cli.discover import days_option, window_end
+from flowsight.cli.discover import days_option, to_option, window_end, window_option
+from flowsight.cli.options import db_option, format_option
 from flowsight.cli.output import print_findings, stdout
 from flowsight.errors import EXIT_FINDINGS
 
 
 @click.command("drift")
 @click.argument("file", type=click.Path())
-@click.option("--db", "db", type=click.Path(), required=True, help="Telemetry store directory.")
-@click.option("--window", default="7d", show_default=True, help="How far back to read: 'Nd'.")
-@click.option("--to", "end", help="End of the window, ISO 8601 with offset (default: now).")
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json", "sarif", "github"]),
-    default="text",
-    help="Output format: text, JSON, SARIF 2.1.0 for code-scanning tools, or GitHub "
-    "workflow annotations (::warning file=...,line=...::message).",
+@db_option()
+@window_option
+@to_option
+@format_option(
+    ["text", "json", "sarif", "github"],
+    "text",
+    "text, JSON, SARIF 2.1.0 for code scanning, or GitHub workflow annotations",
 )
 def command(file: str, db: str, window: str, end: str | None, output_format: str) -> None:
-    """Compare the workload FILE with the traces: exit 1 on any warning or error.
+    """Compare FILE with the traces: exit 1 on any warning or error.
 
     \b
     Example:

@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 from rich.table import Table
 
-from flowsight.cli.options import parse_moment, window_options
-from flowsight.cli.output import stdout
+from flowsight.cli.options import (
+    db_option,
+    fail_on_option,
+    format_option,
+    parse_moment,
+    window_options,
+)
+from flowsight.cli.output import print_table, stdout
 from flowsight.errors import EXIT_FINDINGS, UsageError
 from flowsight.evaluate.results import Evaluation
 from flowsight.model.flow import CRITICALITY_RANK
+
+if TYPE_CHECKING:
+    from flowsight.evaluate.base import Backend
+    from flowsight.telemetry import TelemetryStore
 
 VERDICT_STYLE = {"meeting": "green", "at_risk": "yellow", "breached": "bold red", "no_data": "dim"}
 
@@ -68,19 +80,21 @@ def _details(evaluation: Evaluation) -> None:
 
 @click.command("evaluate")
 @click.argument("file", type=click.Path())
-@click.option("--db", "db", type=click.Path(), help="Telemetry store directory.")
-@click.option("--clickhouse", "clickhouse", help="Read otel_traces from ClickHouse instead (URL).")
-@click.option("--table", default="otel_traces", show_default=True, help="ClickHouse table.")
-@window_options
-@click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
-@click.option("--no-series", is_flag=True, help="Leave the time series out of the JSON.")
+@db_option("Telemetry store directory (or give --clickhouse).", required=False)
 @click.option(
-    "--fail-on",
-    type=click.Choice(["low", "medium", "high", "none"]),
-    default="high",
-    show_default=True,
-    help="Exit 1 when a flow of at least this criticality is breached.",
+    "--clickhouse",
+    "clickhouse",
+    metavar="URL",
+    help="Read the OTel Collector's traces from ClickHouse instead, e.g. clickhouse://host:8123/otel "
+    "(needs the clickhouse extra).",
 )
+@click.option(
+    "--table", default="otel_traces", show_default=True, help="ClickHouse table of the spans."
+)
+@window_options
+@format_option(["text", "json"], "text", "a table, or JSON with every number and time series")
+@click.option("--no-series", is_flag=True, help="Leave the time series out of the JSON.")
+@fail_on_option("is breached")
 def command(
     file: str,
     db: str | None,
@@ -94,9 +108,18 @@ def command(
     no_series: bool,
     fail_on: str,
 ) -> None:
-    """Measure every flow of the workload FILE against its targets."""
+    """Measure every flow of FILE against its targets.
+
+    Availability, error budget, burn-rate alert state and latency of each flow,
+    from the spans in the store. Exit code 1 when a flow of at least --fail-on
+    criticality is breached; 2 on unreadable input.
+
+    \b
+    Example:
+      flowsight evaluate examples/relecloud/workload.yaml --db telemetry
+      flowsight evaluate workload.yaml --db telemetry --window 7d --format json
+    """
     from flowsight.evaluate import evaluate_workload
-    from flowsight.evaluate.clickhouse import connect_clickhouse
     from flowsight.load import load_workload
     from flowsight.telemetry import open_store
 
@@ -105,7 +128,16 @@ def command(
     if window and start:
         raise UsageError("--window and --from both set the window start; give one")
     workload = load_workload(file).workload
-    source = connect_clickhouse(clickhouse, table) if clickhouse else open_store(db or "")
+    source: Backend | TelemetryStore
+    if clickhouse:
+        from flowsight.cli.extras import require_extra
+
+        require_extra("clickhouse", "--clickhouse")
+        from flowsight.evaluate.clickhouse import connect_clickhouse
+
+        source = connect_clickhouse(clickhouse, table)
+    else:
+        source = open_store(db or "")
     evaluation = evaluate_workload(
         workload,
         source,
@@ -117,7 +149,7 @@ def command(
     if output_format == "json":
         click.echo(evaluation.to_json(series=not no_series))
     else:
-        stdout.print(_table(evaluation))
+        print_table(_table(evaluation))
         _details(evaluation)
     if fail_on != "none":
         limit = CRITICALITY_RANK[fail_on]

@@ -1,4 +1,4 @@
-"""`flowsight explain [RULE]`: why a design-review rule exists, in the seed's words."""
+"""`flowsight explain [RULE]`: why a design-review rule exists, in the guide's own words."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import click
 import flowsight.check.rules  # noqa: F401  (importing registers the rules)
 from flowsight.check import REGISTRY, Rule
 from flowsight.check.practices import PRACTICES
+from flowsight.cli.options import format_option
 from flowsight.cli.output import stdout
 from flowsight.errors import UsageError
 
@@ -66,15 +67,11 @@ def _print_rule(rule: Rule) -> None:
 
 @click.command("explain")
 @click.argument("name", required=False)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["text", "json"]),
-    default="text",
-    help="Output format.",
-)
+@format_option(["text", "json"], "text", "text, or JSON with each rule's source wording")
 def command(name: str | None, output_format: str) -> None:
-    """Explain design-review rule NAME (or every rule of practice NAME); list all without NAME.
+    """Explain a design-review rule, or list them all.
+
+    NAME is a rule id or a practice; without NAME every rule is listed.
 
     Exit codes: 0 explained, 2 unknown rule or practice.
 

@@ -16,6 +16,7 @@ from flowsight.cli.export_options import (
     pairs,
     validated_names,
 )
+from flowsight.cli.options import output_option
 from flowsight.cli.output import print_findings, stderr
 from flowsight.errors import UsageError
 from flowsight.export import ExportOptions
@@ -51,9 +52,7 @@ def write_output(text: str, output: Path | None) -> None:
 @click.command("export")
 @click.argument("format_name", metavar="FORMAT", type=click.Choice(list(exporters())))
 @click.argument("file", type=click.Path(path_type=Path))
-@click.option(
-    "-o", "--output", type=click.Path(path_type=Path), help="File to write (default: stdout)."
-)
+@output_option("File to write (default: stdout).")
 @click.option(
     "--metric", default=DEFAULT_METRIC, show_default=True, help="Histogram the SLIs read."
 )
@@ -73,13 +72,23 @@ def write_output(text: str, output: Path | None) -> None:
     show_default=True,
     help="Days the schedule gates cover; a ticket alert warns 30 days before they end.",
 )
-@click.option("--smtp-smarthost", default="localhost:25", show_default=True)
-@click.option("--smtp-from", default="alertmanager@localhost", show_default=True)
+@click.option(
+    "--smtp-smarthost",
+    default="localhost:25",
+    show_default=True,
+    help="alertmanager: the SMTP server (host:port) that sends e-mail notifications.",
+)
+@click.option(
+    "--smtp-from",
+    default="alertmanager@localhost",
+    show_default=True,
+    help="alertmanager: the sender address of e-mail notifications.",
+)
 @crd_options
 def command(
     format_name: str,
     file: Path,
-    output: Path | None,
+    output: str | None,
     metric: str,
     service_label: str,
     horizon_start: str | None,
@@ -93,7 +102,9 @@ def command(
     resource_labels: tuple[str, ...],
     merge_into: Path | None,
 ) -> None:
-    """Generate monitoring for the workload in FILE.
+    """Generate monitoring (Prometheus, Alertmanager, OpenSLO, Grafana).
+
+    Monitoring as code for the workload in FILE. Exit code 2 on unreadable input.
 
     \b
     FORMAT is one of:
@@ -136,4 +147,4 @@ def command(
     text = artifact.text
     if merge_into is not None:
         text = merged_alertmanager(format_name, loaded.workload, options, merge_into)
-    write_output(text, output)
+    write_output(text, Path(output) if output else None)

@@ -7,15 +7,19 @@ from pathlib import Path
 import click
 
 from flowsight.cli.export import write_output
+from flowsight.cli.options import output_option
 from flowsight.imports.openslo import import_openslo, read_documents, workload_yaml
 
 
 @click.command("import")
 @click.argument("source", type=click.Choice(["openslo"]))
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, path_type=Path))
-@click.option("-o", "--output", type=click.Path(path_type=Path), help="Workload file to write.")
-def command(source: str, files: tuple[Path, ...], output: Path | None) -> None:
-    """Write a workload file built from the SLOs in FILES.
+@output_option("Workload file to write (default: stdout).")
+def command(source: str, files: tuple[Path, ...], output: str | None) -> None:
+    """Write a workload file built from OpenSLO documents.
+
+    SOURCE is the format of FILES (openslo: OpenSLO v1 YAML). Each SLO becomes a
+    flow to complete. Exit code 2 when a document cannot be read.
 
     \b
     Example:
@@ -23,4 +27,4 @@ def command(source: str, files: tuple[Path, ...], output: Path | None) -> None:
       flowsight import openslo slos.yaml -o workload.yaml
     """
     workload = import_openslo(read_documents(list(files)))
-    write_output(workload_yaml(workload), output)
+    write_output(workload_yaml(workload), Path(output) if output else None)

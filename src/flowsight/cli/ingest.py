@@ -14,15 +14,28 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from flowsight.cli.options import db_option
 from flowsight.cli.output import stderr, stdout
 
 
 @click.command("ingest")
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-@click.option("--db", "db", required=True, type=click.Path(), help="Telemetry store directory.")
-@click.option("--compact/--no-compact", default=True, help="Merge small segments afterwards.")
+@db_option("Telemetry store directory (created if missing).")
+@click.option(
+    "--compact/--no-compact",
+    default=True,
+    show_default=True,
+    help="Merge small segments afterwards.",
+)
 def command(files: tuple[str, ...], db: str, compact: bool) -> None:
-    """Ingest OTLP JSON Lines or protobuf trace files (optionally gzip) into the store."""
+    """Load OTLP trace files (JSON Lines or protobuf) into the store.
+
+    FILES may be gzip-compressed. Exit code 2 when a file cannot be read.
+
+    \b
+    Example:
+      flowsight ingest traces.jsonl.gz --db telemetry
+    """
     from flowsight.telemetry import compact as compact_store
     from flowsight.telemetry import ingest_files, open_store
 

@@ -9,7 +9,7 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from flowsight.cli.output import stderr, stdout
+from flowsight.cli.output import print_table, stderr, stdout
 from flowsight.cli.probe import CREDENTIAL_HELP, compact_table
 from flowsight.errors import EXIT_FINDINGS, UsageError
 
@@ -61,8 +61,8 @@ def check_table(report: LoadReport) -> Table:
 
 def print_report(report: LoadReport) -> None:
     stats = report.stats
-    stdout.print(flow_table(report))
-    stdout.print(check_table(report))
+    print_table(flow_table(report))
+    print_table(check_table(report))
     stdout.print(
         f"{stats.journeys_started} journeys ({stats.journeys_passed} passed, "
         f"{stats.journeys_failed} failed, {stats.journeys_stopped} stopped at the bound, "
@@ -155,7 +155,16 @@ def command(
     seed: int | None,
     allow_remote: bool,
 ) -> None:
-    """Offer the workload FILE's traffic mix to --base-url, then check every flow's targets."""
+    """Offer FILE's traffic mix to --base-url, then check targets.
+
+    Open-model arrivals at the use cases' execution rates; afterwards every flow's
+    latency and availability targets are checked. Exit code 1 when a threshold
+    fails; 2 on unreadable input.
+
+    \b
+    Example:
+      flowsight load examples/relecloud/workload.yaml --base-url http://127.0.0.1:8000 --duration 60s
+    """
     from flowsight.load import load_workload
     from flowsight.loadgen import LoadOptions, run_load
     from flowsight.probe import parse_credentials

@@ -10,7 +10,8 @@ from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 
-from flowsight.cli.output import stdout
+from flowsight.cli.options import db_option, fail_on_option
+from flowsight.cli.output import print_table, stdout
 from flowsight.errors import EXIT_FINDINGS
 from flowsight.model.flow import CRITICALITY_RANK
 
@@ -99,16 +100,10 @@ def print_summary(report: ProbeReport, fail_rank: int) -> bool:
     help=CREDENTIAL_HELP,
 )
 @click.option("--flow", "flows", multiple=True, help="Probe only this flow (repeatable).")
-@click.option("--db", type=click.Path(), help="Record the probes as synthetic spans in this store.")
+@db_option("Record the probes as synthetic spans in this store.", required=False)
 @click.option("--timeout", default=10.0, show_default=True, type=float, help="Seconds per request.")
 @click.option("--allow-remote", is_flag=True, help="Allow a target outside 127.0.0.0/8 and ::1.")
-@click.option(
-    "--fail-on",
-    type=click.Choice(["low", "medium", "high", "none"]),
-    default="high",
-    show_default=True,
-    help="Exit 1 when a flow of at least this criticality fails.",
-)
+@fail_on_option("fails")
 def command(
     file: str,
     base_url: str,
@@ -119,7 +114,16 @@ def command(
     allow_remote: bool,
     fail_on: str,
 ) -> None:
-    """Run the journeys of every flow in FILE once against --base-url."""
+    """Run every flow's journeys once against --base-url.
+
+    Each journey of the flows in FILE runs once; every request is checked against
+    its flow's latency target. Exit code 1 when a flow of at least --fail-on
+    criticality fails; 2 on unreadable input.
+
+    \b
+    Example:
+      flowsight probe examples/relecloud/workload.yaml --base-url http://127.0.0.1:8000
+    """
     from flowsight.errors import UsageError
     from flowsight.load import load_workload
     from flowsight.probe import parse_credentials, run_probes
@@ -138,7 +142,7 @@ def command(
         allow_remote,
         timeout,
     )
-    stdout.print(_table(report))
+    print_table(_table(report))
     rank = CRITICALITY_RANK.get(fail_on, 99)
     if print_summary(report, rank):
         raise click.exceptions.Exit(EXIT_FINDINGS)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from flowsight.cli.options import parse_moment, window_options
+from flowsight.cli.options import (
+    db_option,
+    format_option,
+    output_option,
+    parse_moment,
+    window_options,
+)
 from flowsight.cli.output import stderr
 from flowsight.errors import UsageError
 
@@ -26,19 +32,9 @@ def _write(text: str, output: str | None, default: str | None) -> None:
 
 @click.command("report")
 @click.argument("file", type=click.Path())
-@click.option("--db", "db", required=True, type=click.Path(), help="Telemetry store directory.")
-@click.option(
-    "-o",
-    "--output",
-    help="Output file ('-' for stdout). Default: report.html for html, stdout for md.",
-)
-@click.option(
-    "--format",
-    "output_format",
-    type=click.Choice(["html", "md"]),
-    default="html",
-    show_default=True,
-)
+@db_option()
+@output_option("Output file ('-' for stdout). Default: report.html for html, stdout for md.")
+@format_option(["html", "md"], "html", "one offline HTML file with charts, or Markdown")
 @window_options
 def command(
     file: str,
@@ -50,7 +46,16 @@ def command(
     end: str | None,
     now: str | None,
 ) -> None:
-    """Write the flow review of workload FILE: one offline HTML file, or Markdown."""
+    """Write the flow review as one offline HTML file, or Markdown.
+
+    The review of workload FILE over the window: verdicts, budgets, burn-rate
+    alerts, latency and charts. Exit code 2 on unreadable input.
+
+    \b
+    Example:
+      flowsight report examples/relecloud/workload.yaml --db telemetry -o report.html
+      flowsight report workload.yaml --db telemetry --format md --window 7d > review.md
+    """
     from flowsight.report import build_review, render_html, render_markdown
     from flowsight.telemetry import open_store
 

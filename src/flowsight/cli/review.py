@@ -7,24 +7,28 @@ from pathlib import Path
 
 import click
 
-from flowsight.cli.options import parse_moment
+from flowsight.cli.options import (
+    cost_options,
+    db_option,
+    format_option,
+    now_option,
+    output_option,
+    parse_moment,
+)
 from flowsight.cli.output import stdout
 from flowsight.errors import EXIT_FINDINGS, UsageError
 
 
 @click.command("review")
 @click.argument("file", type=click.Path())
-@click.option("--db", "db", type=click.Path(), required=True, help="Telemetry store directory.")
-@click.option("--month", help="Month to review, YYYY-MM (default: the current month).")
-@click.option("--costs", type=click.Path(), help="A cost export (FOCUS or plain CSV).")
+@db_option()
 @click.option(
-    "--cost-format", type=click.Choice(["model", "focus", "csv"]), help="Format of --costs."
+    "--month", metavar="YYYY-MM", help="Month to review, YYYY-MM (default: the current month)."
 )
-@click.option("--now", help="Review as if it were this time (ISO 8601 with offset).")
-@click.option("--format", "output_format", type=click.Choice(["md", "html"]), default="md")
-@click.option(
-    "-o", "--output", type=click.Path(), help="Write the document here (default: stdout)."
-)
+@cost_options
+@now_option("Review")
+@format_option(["md", "html"], "md", "Markdown, or one HTML file")
+@output_option("Write the document here (default: stdout).")
 @click.option("--no-save", is_flag=True, help="Do not store this review as a snapshot.")
 def command(
     file: str,
@@ -37,10 +41,17 @@ def command(
     output: str | None,
     no_save: bool,
 ) -> None:
-    """Review every flow of FILE: targets vs measured, trend, incidents, actions.
+    """Review every flow: targets vs measured, trend, actions.
+
+    The periodic review of every flow of FILE: targets against measured values,
+    the trend since the last review, incidents and the actions they call for.
 
     The review is stored in the store so the next one compares against it.
     Exit code 1 when a high-criticality flow missed a target; 2 on unreadable input.
+
+    \b
+    Example:
+      flowsight review examples/relecloud/workload.yaml --db telemetry -o review.md
     """
     from flowsight.review import render_html, render_markdown, review_workload
     from flowsight.telemetry import open_store

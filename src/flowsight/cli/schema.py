@@ -11,5 +11,13 @@ from flowsight.schema import workload_schema
 
 @click.command("schema")
 def command() -> None:
-    """Print the JSON Schema of the workload file (for yaml-language-server)."""
+    """Print the workload file's JSON Schema (for editors).
+
+    yaml-language-server and CI validators read it; `flowsight init` writes it
+    next to the starter.
+
+    \b
+    Example:
+      flowsight schema > workload.schema.json
+    """
     click.echo(json.dumps(workload_schema(), indent=2, sort_keys=True))

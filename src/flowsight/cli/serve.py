@@ -6,27 +6,20 @@ from pathlib import Path
 
 import click
 
-from flowsight.cli.options import parse_moment, window_options
-from flowsight.cli.output import stderr
+from flowsight.cli.options import db_option, parse_moment, window_options
 from flowsight.errors import UsageError
 
 
 @click.command("serve")
 @click.argument("file", type=click.Path())
-@click.option(
-    "--db",
-    "db",
-    required=True,
-    type=click.Path(),
-    help="Telemetry store directory (created if missing).",
-)
+@db_option("Telemetry store directory (created if missing).")
 @click.option(
     "--host",
     default="127.0.0.1",
     show_default=True,
     help="Address to bind; off loopback a token is required.",
 )
-@click.option("--port", default=8000, show_default=True, type=int, help="Port.")
+@click.option("--port", default=8000, show_default=True, type=int, help="Port to listen on.")
 @click.option(
     "--token",
     envvar="FLOWSIGHT_TOKEN",
@@ -52,9 +45,18 @@ def command(
     end: str | None,
     now: str | None,
 ) -> None:
-    """Serve the flow dashboard of workload FILE, receiving OTLP traces at /v1/traces."""
-    import uvicorn
+    """Serve the live flow dashboard and an OTLP/HTTP receiver.
 
+    The dashboard of workload FILE, its JSON twins, /metrics for Prometheus, and
+    OTLP traces received at POST /v1/traces. Exit code 2 when the port is busy.
+
+    \b
+    Example:
+      flowsight serve examples/relecloud/workload.yaml --db telemetry
+      FLOWSIGHT_TOKEN=s3cret flowsight serve workload.yaml --db telemetry --host 0.0.0.0
+    """
+    from flowsight.cli.listen import bind, serve
+    from flowsight.cli.output import stderr
     from flowsight.telemetry import open_store
     from flowsight.web import DashboardConfig, create_app
 
@@ -74,9 +76,10 @@ def command(
         refresh_seconds=refresh,
     )
     app = create_app(config)
+    sock = bind(host, port)
     shown = f"[{host}]" if ":" in host else host
     guard = "bearer token required" if config.token else "loopback only, no token"
     stderr.print(
         f"flowsight dashboard on http://{shown}:{port}/ ({guard}); OTLP/HTTP at /v1/traces"
     )
-    uvicorn.run(app, host=host, port=port, log_level="warning")
+    serve(app, sock)

@@ -51,7 +51,14 @@ def fields_at(loc: PathKey) -> list[str]:
     return []
 
 
-def _hint(kind: str, loc: PathKey, message: str) -> str | None:
+def _hint(kind: str, loc: PathKey, message: str, context: dict[str, Any]) -> str | None:
+    if kind == "percent_as_ratio":
+        value = float(context["value"])
+        return f"write {round(value * 100, 9):g}, not {value:g}"
+    if loc and loc[-1] == "next" and kind != "string_pattern_mismatch":
+        if "branches" in loc:
+            return "a branch's `next` is one step id: `next: pay` (or `next: [pay]`)"
+        return "`next` is a step id or a list of step ids, e.g. `next: pay` or `next: [pay, ship]`"
     if kind == "extra_forbidden":
         known = fields_at(loc)
         close = difflib.get_close_matches(str(loc[-1]), known, n=1, cutoff=0.6)
@@ -124,7 +131,7 @@ def validation_findings(error: ValidationError, source: SourceMap, data: Any) ->
                 line=where.line if where else None,
                 column=where.column if where else None,
                 path=dotted(loc) or None,
-                hint=_hint(kind, loc, item["msg"]),
+                hint=_hint(kind, loc, item["msg"], item.get("ctx") or {}),
             )
         )
     return findings

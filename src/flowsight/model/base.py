@@ -10,7 +10,16 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    WithJsonSchema,
+)
+from pydantic_core import PydanticCustomError
 
 IDENTIFIER = r"^[a-z0-9][a-z0-9_.-]*$"
 
@@ -22,6 +31,61 @@ Identifier = Annotated[
 
 Percent = Annotated[float, Field(gt=0, le=100)]
 """A percentage such as an availability objective: 99.9 means 99.9 %."""
+
+
+def _not_a_ratio(value: float) -> float:
+    """`availability: 0.999` (OpenSLO's ratio) would silently mean 0.999 %."""
+    if value < 1:
+        raise PydanticCustomError(
+            "percent_as_ratio",
+            "{value} is read as {value} %, which looks like a ratio; objectives are percentages",
+            {"value": value},
+        )
+    return value
+
+
+Objective = Annotated[Percent, AfterValidator(_not_a_ratio)]
+"""An objective or SLA in percent; a value below 1 is an error (a ratio written by mistake)."""
+
+_ID_SCHEMA = {"type": "string", "pattern": IDENTIFIER, "minLength": 1, "maxLength": 80}
+
+
+def _one_or_many(value: Any) -> Any:
+    """`next: pay` and `next: [pay]` mean the same."""
+    return [value] if isinstance(value, str) else value
+
+
+StepIds = Annotated[
+    list[Identifier],
+    BeforeValidator(_one_or_many),
+    WithJsonSchema({"anyOf": [_ID_SCHEMA, {"type": "array", "items": _ID_SCHEMA}]}),
+]
+"""Where a step continues: one step id, or a list of them."""
+
+
+def _one_step(value: Any) -> Any:
+    if isinstance(value, list):
+        if len(value) != 1:
+            raise ValueError(
+                "a branch continues at exactly one step: write `next: step-id` or `next: [step-id]`"
+            )
+        return value[0]
+    return value
+
+
+StepId = Annotated[
+    Identifier,
+    BeforeValidator(_one_step),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                _ID_SCHEMA,
+                {"type": "array", "items": _ID_SCHEMA, "minItems": 1, "maxItems": 1},
+            ]
+        }
+    ),
+]
+"""A branch's `next`: one step id, also accepted as a one-item list like a step's `next`."""
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from flowsight.model.base import Identifier, StrictModel
+from flowsight.model.base import Identifier, StepId, StepIds, StrictModel
 from flowsight.model.journey import Journey
 from flowsight.model.targets import Targets
 
@@ -18,7 +18,7 @@ class Branch(StrictModel):
     """A decision in a step: when `criterion` holds, continue at `next`."""
 
     criterion: str | None = None
-    next: Identifier
+    next: StepId = Field(description="The step to continue at (one id, or a one-item list).")
 
 
 class ErrorHandling(StrictModel):
@@ -40,7 +40,9 @@ class Step(StrictModel):
     name: str
     trigger: str | None = Field(default=None, description="Condition or event that starts it.")
     components: list[Identifier] = Field(default_factory=list)
-    next: list[Identifier] = Field(default_factory=list, description="Steps that follow.")
+    next: StepIds = Field(
+        default_factory=list, description="Steps that follow: one step id or a list of them."
+    )
     branches: list[Branch] = Field(default_factory=list)
     on_error: list[ErrorHandling] = Field(default_factory=list)
     end: bool = Field(default=False, description="The flow may end after this step.")

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from flowsight.model.base import AlertLabels, Duration, Identifier, Percent, StrictModel
+from flowsight.model.base import AlertLabels, Duration, Identifier, Objective, Percent, StrictModel
 
 Classification = Literal["public", "internal", "confidential", "restricted"]
 Budgeting = Literal["requests", "timeslices"]
@@ -26,13 +26,13 @@ class MaintenancePolicy(StrictModel):
 
 
 class ReliabilityTarget(StrictModel):
-    availability: Percent = Field(description="Availability objective in percent, e.g. 99.9.")
+    availability: Objective = Field(description="Availability objective in percent, e.g. 99.9.")
     schedule: Identifier = Field(default="always", description="Schedule the objective applies in.")
     budgeting: Budgeting = "requests"
     slice: Duration | None = Field(
         default=None, description="Time-slice length for timeslices budgeting (default 1m)."
     )
-    slice_threshold: Percent | None = Field(
+    slice_threshold: Objective | None = Field(
         default=None,
         description="A slice is good when its success ratio is at least this (default: the objective).",
     )

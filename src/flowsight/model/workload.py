@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from flowsight.model.base import AlertLabels, Identifier, Percent, StrictModel
+from flowsight.model.base import AlertLabels, Identifier, Objective, StrictModel
 from flowsight.model.contact import Contact, contact_text
 from flowsight.model.flow import Criticality, Flow
 from flowsight.model.schedule import ALWAYS, Schedule, always_schedule
@@ -86,7 +86,7 @@ class Component(StrictModel):
     id: Identifier
     name: str | None = None
     kind: ComponentKind
-    sla: Percent | None = Field(default=None, description="Vendor SLA in percent.")
+    sla: Objective | None = Field(default=None, description="Vendor SLA in percent.")
     instances: int = Field(default=1, ge=1, description="Redundant copies (e.g. regions).")
     monthly_cost: float | None = Field(default=None, ge=0)
     service: str | None = Field(default=None, description="service.name of its spans, if any.")

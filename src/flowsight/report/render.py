@@ -15,6 +15,7 @@ from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescap
 from flowsight import __version__
 from flowsight.report.format import FILTERS
 from flowsight.report.health import SYMBOL
+from flowsight.report.markup import code_spans
 
 _MD_SPECIAL = re.compile(r"([\\*_\[\]<>|#])")
 
@@ -35,6 +36,7 @@ def environment(markdown: bool = False) -> Environment:
     )
     env.filters.update(FILTERS)
     env.filters["md"] = markdown_text
+    env.filters["code_spans"] = code_spans
     env.globals.update(symbols=SYMBOL, version=__version__)
     return env
 

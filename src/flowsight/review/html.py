@@ -14,6 +14,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, se
 from flowsight import __version__
 from flowsight.report.format import FILTERS
 from flowsight.report.health import SYMBOL
+from flowsight.report.markup import code_spans
 from flowsight.report.views import findings_view, flow_section, overview
 from flowsight.review.build import Review
 from flowsight.review.markdown import history_rows
@@ -28,7 +29,7 @@ _ENV = Environment(
     autoescape=select_autoescape(default=True, default_for_string=True),
     undefined=StrictUndefined,
 )
-_ENV.filters.update(FILTERS)
+_ENV.filters.update(FILTERS, code_spans=code_spans)
 _ENV.globals.update(symbols=SYMBOL, version=__version__)
 
 

@@ -116,6 +116,11 @@ def test_init_writes_a_starter_that_passes_check(tmp_path: Path) -> None:
     assert "#" in target.read_text()
     checked = run_cli("check", str(target), "--format", "json")
     assert checked.exit_code == 0, checked.output
+    above_info = [f for f in json.loads(checked.output)["findings"] if f["severity"] != "info"]
+    assert above_info == []
+    schema_comment = target.read_text().split("$schema=")[1].split()[0]
+    schema = json.loads((tmp_path / schema_comment).read_text())
+    assert schema == json.loads(run_cli("schema").output)
     again = run_cli("init", str(tmp_path))
     assert again.exit_code == 2 and "already exists" in again.output
 

@@ -237,6 +237,34 @@ CASES = [
         9,
         43,
     ),
+    Case(
+        "objective written as a ratio",
+        HEAD + FLOW + "    targets: {reliability: {availability: 0.999}}\n",
+        "model.percent-as-ratio",
+        9,
+        43,
+        message="looks like a ratio",
+        hint="write 99.9, not 0.999",
+    ),
+    Case(
+        "step next of the wrong shape",
+        HEAD + FLOW + "    steps: [{id: pay, name: Pay, next: {to: pay}}]\n",
+        "model.list-type",
+        9,
+        40,
+        hint="`next` is a step id or a list of step ids",
+    ),
+    Case(
+        "branch next with two steps",
+        HEAD
+        + FLOW
+        + "    steps: [{id: pay, name: Pay, branches: [{criterion: ok, next: [pay, pay]}]}]\n",
+        "model.value-error",
+        9,
+        67,
+        message="a branch continues at exactly one step",
+        hint="a branch's `next` is one step id",
+    ),
 ]
 
 

@@ -15,7 +15,7 @@ from flowsight.model import Flow
     "consistency",
     "warning",
     "A more critical flow's availability objective is not below a less critical one's.",
-    "The seed: higher criticality flows require more stringent reliability targets. A high "
+    "The Azure Well-Architected guide: higher criticality flows require more stringent reliability targets. A high "
     "flow targeted below a medium one says the ratings or the targets are wrong.",
 )
 def criticality_order(ctx: RuleContext) -> Iterator[Finding]:

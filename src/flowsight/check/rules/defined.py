@@ -14,7 +14,7 @@ from flowsight.findings import Finding
     "defined",
     "warning",
     "Every step has its trigger or condition.",
-    "The seed asks for specific conditions that trigger or guide each step, so the flow "
+    "The Azure Well-Architected guide asks for specific conditions that trigger or guide each step, so the flow "
     "responds accurately to user input, data changes or system state; a step without one "
     "cannot be tested or attributed in telemetry.",
 )

@@ -117,7 +117,7 @@ def cycle_without_exit(ctx: RuleContext) -> Iterator[Finding]:
     "logical",
     "warning",
     "Every decision branch states its criterion.",
-    "The seed asks to capture decision criteria and pathways; a branch without a criterion "
+    "The Azure Well-Architected guide asks to capture decision criteria and pathways; a branch without a criterion "
     "is a pathway nobody can test or explain.",
 )
 def branch_criterion(ctx: RuleContext) -> Iterator[Finding]:

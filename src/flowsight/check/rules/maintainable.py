@@ -34,7 +34,7 @@ def step_components(ctx: RuleContext) -> Iterator[Finding]:
     "info",
     "A component carrying several high-criticality flows is reported as a shared blast radius.",
     "A component that several critical flows use cannot be modified without affecting all of "
-    "them; the seed asks for components you can change without affecting the entire workload. "
+    "them; the Azure Well-Architected guide asks for components you can change without affecting the entire workload. "
     "Sharing is often right, but it should be a decision, with the change and failure risk "
     "known.",
 )

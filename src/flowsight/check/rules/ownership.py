@@ -20,7 +20,7 @@ EXTENDED_HOURS_PER_WEEK = 50.0
     "ownership",
     "warning",
     "Every flow names its process owner.",
-    "The seed's flow documentation starts with the process owner, the individual who owns "
+    "The Azure Well-Architected guide's flow documentation starts with the process owner, the individual who owns "
     "the business process and decides on its targets and trade-offs.",
 )
 def process_owner(ctx: RuleContext) -> Iterator[Finding]:
@@ -38,7 +38,7 @@ def process_owner(ctx: RuleContext) -> Iterator[Finding]:
     "ownership",
     "warning",
     "Every flow has an escalation path.",
-    "The seed asks for the individuals or groups to contact to resolve issues, in order; "
+    "The Azure Well-Architected guide asks for the individuals or groups to contact to resolve issues, in order; "
     "without them an incident on the flow starts with finding someone to call.",
 )
 def escalation_path(ctx: RuleContext) -> Iterator[Finding]:
@@ -69,7 +69,7 @@ def _scope_problem(path: list[Party]) -> str | None:
     "ownership",
     "warning",
     "Every escalation path ends with a party of wider scope than it starts with.",
-    "The seed: the scope of individual responsibility grows with each person on the path. A "
+    "The Azure Well-Architected guide: the scope of individual responsibility grows with each person on the path. A "
     "path that narrows or ends where it began leaves nobody with the authority to trade off "
     "the flow against the rest of the business.",
 )

@@ -17,7 +17,7 @@ RESILIENT_ACTIONS = ("retry", "fallback")
     "reliable",
     "warning",
     "Every step that calls a component has error handling.",
-    "The seed asks to build error handling and exception paths into flows; a step that calls "
+    "The Azure Well-Architected guide asks to build error handling and exception paths into flows; a step that calls "
     "a component and says nothing about its failure leaves the outcome to chance. "
     "`on_error: [{action: fail}]` is a valid, explicit answer.",
 )
@@ -109,7 +109,7 @@ def recovery_objectives(ctx: RuleContext) -> Iterator[Finding]:
     "reliable",
     "warning",
     "Medium and high criticality flows have an availability objective.",
-    "The seed: assess each flow's importance and set reliability targets accordingly. A flow "
+    "The Azure Well-Architected guide: assess each flow's importance and set reliability targets accordingly. A flow "
     "that matters to the business without an objective cannot be measured, budgeted or "
     "checked for feasibility.",
 )

@@ -14,7 +14,7 @@ from flowsight.findings import Finding
     "scalable",
     "warning",
     "The flow's use case gives its expected and peak execution rate.",
-    "The seed asks to understand the operational frequency and variability of a use case to "
+    "The Azure Well-Architected guide asks to understand the operational frequency and variability of a use case to "
     "anticipate load; without expected and peak rates nobody can size the flow or write its "
     "load test.",
 )

@@ -54,7 +54,7 @@ def has_steps(ctx: RuleContext) -> Iterator[Finding]:
     "scoped",
     "warning",
     "A flow names the use case it supports.",
-    "The seed's prerequisite to documenting a flow is identifying the use case (and business "
+    "The Azure Well-Architected guide's prerequisite to documenting a flow is identifying the use case (and business "
     "process) it supports: the use case carries its purpose, criticality, consumers and "
     "execution profile.",
 )

@@ -16,7 +16,7 @@ SENSITIVE = ("confidential", "restricted")
     "secure",
     "warning",
     "Every flow has a security target.",
-    "The seed asks to analyze the security needs of each flow from its data sensitivity and "
+    "The Azure Well-Architected guide asks to analyze the security needs of each flow from its data sensitivity and "
     "user activities; a flow without a security target has had no such analysis recorded.",
 )
 def security_target(ctx: RuleContext) -> Iterator[Finding]:
@@ -64,7 +64,7 @@ def authentication(ctx: RuleContext) -> Iterator[Finding]:
     "secure",
     "error",
     "A flow handling payment data names its compliance standard.",
-    "Payment card data brings regulatory obligations (PCI-DSS); the seed asks security "
+    "Payment card data brings regulatory obligations (PCI-DSS); the Azure Well-Architected guide asks security "
     "measures to ensure compliance with regulatory standards, which starts with naming them.",
 )
 def compliance(ctx: RuleContext) -> Iterator[Finding]:
