@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from flowsight.evaluate.budgets import AlertState, Budget
+from flowsight.evaluate.latency import UPPER_BOUND, Quantile
 from flowsight.findings import Finding
 
 #: Version of the JSON shape; bumped on any incompatible change.
@@ -26,6 +27,8 @@ class LatencyResult:
     value_ms: float | None
     share_under: float | None
     met: bool | None
+    #: what `value_ms` is: an upper bound of the percentile that agrees with `met`
+    kind: str = UPPER_BOUND
 
 
 @dataclass
@@ -125,6 +128,8 @@ class FlowResult:
     escalation_path: list[Contact]
     series_resolution: str
     series: list[SeriesPoint] = field(default_factory=list)
+    #: `percentiles_ms` with the kind of each value ({"value_ms": ..., "kind": ...})
+    quantiles: dict[str, Quantile] = field(default_factory=dict)
 
 
 @dataclass
