@@ -9,11 +9,9 @@ transition day, with opening ranges that start or end inside the repeated or
 skipped hour, and holds evaluate and the exported rules to the same alert
 state minute by minute.
 
-Until those semantics are in calendar.py (branch h-time), these tests are
-marked xfail(strict=True) by a check of the calendar itself
-(`DST_SEMANTICS`), not by a flag: with the fix they run as ordinary tests
-(all four scenarios pass on a merge of h-policy and h-time), and without it
-they must fail, or strict xfail reports them.
+The calendar's daylight-saving rule (flowsight.calendar.wall_instants) is the
+one owner of these open minutes: evaluate reads them through open_intervals and
+the exported gate through the same offset periods, so both sides agree.
 """
 
 from __future__ import annotations
@@ -53,15 +51,6 @@ def _fall_back_minutes() -> float:
     return open_minutes(schedule, local("2026-11-01T00:00"), local("2026-11-01T07:00", "UTC"))
 
 
-#: Whether calendar.py has the wall-clock rule: 01:00-01:45 happens twice, so 150 minutes.
-DST_SEMANTICS = _fall_back_minutes() == 150
-PENDING = pytest.mark.xfail(
-    not DST_SEMANTICS,
-    reason="daylight-saving semantics (issue 12 item 3) are not in calendar.py yet (h-time)",
-    strict=True,
-)
-
-
 def _scenario(name: str, day: str, zone: str) -> Scenario:
     return Scenario(
         name,
@@ -72,7 +61,6 @@ def _scenario(name: str, day: str, zone: str) -> Scenario:
     )
 
 
-@PENDING
 @pytest.mark.parametrize(("name", "day", "zone"), DAYS, ids=[d[0] for d in DAYS])
 def test_a_burn_on_a_daylight_saving_day_agrees(
     name: str, day: str, zone: str, tmp_path: Path
@@ -83,7 +71,6 @@ def test_a_burn_on_a_daylight_saving_day_agrees(
     assert outcome.firing_minutes("fast"), "the burn pages while the schedule is open"
 
 
-@PENDING
 def test_the_fall_back_day_counts_both_occurrences_of_the_repeated_hour() -> None:
     """New York, 2026-11-01: 00:00-01:45 is open 150 minutes (01:00-01:45 happens twice)."""
     assert _fall_back_minutes() == 150

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
+
 from flowsight.docs.diagrams import flow_diagram, process_diagram
 from flowsight.docs.markdown import Raw, bullet_list, document, link, numbered_list, table, text
 from flowsight.docs.targets import downtime_text, schedule_name, target_rows
@@ -129,11 +131,20 @@ def _dependencies_section(flow: Flow) -> str | None:
     return table(("Depends on", "Strength", "Fallback", "Note"), rows)
 
 
+def _span(start: datetime, end: datetime, zone: tzinfo) -> str:
+    """A window on one clock: times written with any offset are converted, not relabelled."""
+    lo, hi = start.astimezone(zone), end.astimezone(zone)
+    until = f"{hi:%H:%M}" if hi.date() == lo.date() else f"{hi:%Y-%m-%d %H:%M}"
+    return f"{lo:%Y-%m-%d %H:%M} to {until}"
+
+
 def flow_page(workload: Workload, flow: Flow) -> str:
     windows = [m for m in workload.maintenance if flow.id in m.flows]
+    zone = workload.flow_schedule(flow).zone
     maintenance = [
-        f"{m.id}: {m.start:%Y-%m-%d %H:%M} to {m.end:%H:%M} UTC, announced "
-        f"{format_duration(m.start - m.announced)} ahead"
+        f"{m.id}: {_span(m.start, m.end, UTC)} UTC"
+        + ("" if str(zone) == "UTC" else f" ({_span(m.start, m.end, zone)} {zone})")
+        + f", announced {format_duration(m.start - m.announced)} ahead"
         for m in windows
     ]
     return document(

@@ -9,7 +9,7 @@ security and signals, plus the time series the report and dashboard chart.
 from __future__ import annotations
 
 import os
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import numpy as np
@@ -62,9 +62,10 @@ def _query_plan(workload: Workload, plans: list[FlowPlan], resolution: int) -> Q
         attribute_rules=attributes,
         route_rules=routes,
         counted={p.flow.id: _split(p) for p in plans},
-        thresholds_us={
+        thresholds_ns={
             p.flow.id: [
-                round(t.threshold.total_seconds() * 1e6) for t in p.flow.targets.performance.latency
+                t.threshold // timedelta(microseconds=1) * 1000
+                for t in p.flow.targets.performance.latency
             ]
             for p in plans
             if p.flow.targets.performance

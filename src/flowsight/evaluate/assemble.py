@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
 from flowsight.evaluate.latency import (
     STANDARD_PERCENTILES,
+    Ceilings,
     Histogram,
     grouped_percentiles,
     merge,
     percentiles,
+    quantiles,
 )
 from flowsight.evaluate.measure import (
     MinuteRows,
@@ -59,20 +62,41 @@ class FlowData:
 
 
 def _latency(plan: FlowPlan, total: int, unders: list[int], hist: Histogram) -> list[LatencyResult]:
+    """Latency verdicts, decided exactly on the share under each threshold (see latency.py)."""
     performance = plan.flow.targets.performance
-    results = []
-    for slot, target in enumerate(performance.latency if performance else []):
-        share = unders[slot] / total if total and slot < len(unders) else None
-        results.append(
-            LatencyResult(
-                target.percentile,
-                target.threshold.total_seconds() * 1000,
-                percentiles(hist, [target.percentile])[f"p{target.percentile:g}"],
-                None if share is None else round(share, 6),
-                None if share is None else share >= target.percentile / 100,
-            )
+    targets = performance.latency if performance else []
+    shares = [
+        unders[slot] / total if total and slot < len(unders) else None
+        for slot in range(len(targets))
+    ]
+    ceilings = _ceilings(
+        (t.percentile, t.threshold.total_seconds() * 1000, share >= t.percentile / 100)
+        for t, share in zip(targets, shares, strict=True)
+        if share is not None
+    )
+    return [
+        LatencyResult(
+            target.percentile,
+            target.threshold.total_seconds() * 1000,
+            percentiles(hist, [target.percentile], ceilings)[f"p{target.percentile:g}"],
+            None if share is None else round(share, 6),
+            None if share is None else share >= target.percentile / 100,
         )
-    return results
+        for target, share in zip(targets, shares, strict=True)
+    ]
+
+
+def _ceilings(verdicts: Iterable[tuple[float, float, bool]]) -> Ceilings:
+    """percentile -> the smallest threshold a met target proves it is within."""
+    ceilings: dict[float, float] = {}
+    for percentile, threshold_ms, met in verdicts:
+        if met:
+            ceilings[percentile] = min(threshold_ms, ceilings.get(percentile, threshold_ms))
+    return ceilings
+
+
+def _met(latency: list[LatencyResult]) -> Ceilings:
+    return _ceilings((t.percentile, t.threshold_ms, bool(t.met)) for t in latency)
 
 
 def _wanted(plan: FlowPlan) -> list[float]:
@@ -88,6 +112,7 @@ def _steps(plan: FlowPlan, data: FlowData, bad_clients: bool) -> list[StepResult
         good = ok if bad_clients else ok + client
         hist = data.histograms.get(step, {})  # type: ignore[call-overload]
         unders = [int(v) for v in row[7:]]  # type: ignore[call-overload]
+        latency = _latency(plan, total, unders, hist)
         results.append(
             StepResult(
                 None if step is None else str(step),
@@ -95,8 +120,8 @@ def _steps(plan: FlowPlan, data: FlowData, bad_clients: bool) -> list[StepResult
                 good,
                 total - good,
                 round(100 * good / total, 6) if total else None,
-                percentiles(hist, _wanted(plan)),
-                _latency(plan, total, unders, hist),
+                percentiles(hist, _wanted(plan), _met(latency)),
+                latency,
             )
         )
     return results
@@ -221,7 +246,7 @@ def assemble(workload: Workload, plan: FlowPlan, data: FlowData, resolution: int
         burn_rates=burns,
         alert=alert,
         latency=latency,
-        percentiles_ms=percentiles(all_hist, _wanted(plan)),
+        percentiles_ms=percentiles(all_hist, _wanted(plan), _met(latency)),
         throughput=Throughput(
             requests,
             counted_minutes,
@@ -247,6 +272,7 @@ def assemble(workload: Workload, plan: FlowPlan, data: FlowData, resolution: int
             bad_clients,
         ),
     )
+    flow_result.quantiles = quantiles(flow_result.percentiles_ms)
     flow_result.verdict, flow_result.reasons = verdict(flow_result)
     flow_result.health = verdict_health(flow_result.verdict, flow_result.reasons)
     return flow_result

@@ -37,8 +37,9 @@ class QueryPlan:
     #: flow -> counted minute ranges [lo, hi) since the epoch; w = 1 inside the flow's
     #: window, 0 in the look-back the burn rates need before it.
     counted: dict[str, list[tuple[int, int, int]]]
-    #: flow -> latency thresholds in microseconds (slot order = the target's order).
-    thresholds_us: dict[str, list[int]]
+    #: flow -> latency thresholds in nanoseconds (slot order = the target's order); a
+    #: span is within one when its exact duration_ns is at most the threshold.
+    thresholds_ns: dict[str, list[int]]
     #: minutes per series point (1 or 60).
     series_minutes: int = 60
     #: earliest start of any flow's window (the scan reaches further back for burn rates).

@@ -48,20 +48,20 @@ def counted_table(plan: QueryPlan, numbers: dict[str, int]) -> str:
 
 
 def _slots(plan: QueryPlan) -> int:
-    return max((len(t) for t in plan.thresholds_us.values()), default=0)
+    return max((len(t) for t in plan.thresholds_ns.values()), default=0)
 
 
 def _under_mask(plan: QueryPlan, numbers: dict[str, int]) -> str:
-    """Bit i set when the span is within the flow's i-th latency threshold (exact, in µs)."""
+    """Bit i set when the span is within the flow's i-th latency threshold (exact, in nanoseconds)."""
     bits = []
     for slot in range(_slots(plan)):
         limits = " ".join(
             f"WHEN {numbers[flow]} THEN {limits[slot]}"
-            for flow, limits in plan.thresholds_us.items()
+            for flow, limits in plan.thresholds_ns.items()
             if len(limits) > slot
         )
         bits.append(
-            f"CASE WHEN e.dur_us <= (CASE e.flow {limits} ELSE -1 END) THEN {1 << slot} ELSE 0 END"
+            f"CASE WHEN e.duration_ns <= (CASE e.flow {limits} ELSE -1 END) THEN {1 << slot} ELSE 0 END"
         )
     return " + ".join(bits) or "0"
 

@@ -17,6 +17,7 @@ from flowsight.errors import UsageError
 from flowsight.findings import Finding
 from flowsight.model import Workload
 from flowsight.model.flow import Flow
+from flowsight.model.targets import ReliabilityTarget
 from flowsight.model.workload import MaintenanceWindow
 from flowsight.slo.maintenance import flow_windows, notice, on_time
 from flowsight.slo.tiers import longest_window
@@ -117,13 +118,13 @@ def _maintenance_finding(
     ahead = window.start - window.announced
     hours = ahead.total_seconds() / 3600
     if late:
+        target = flow.targets.reliability
         need = notice(flow).total_seconds() / 3600
         return Finding(
             "evaluate.maintenance-late",
             "warning",
             f"maintenance '{window.id}' was announced {hours:g} h ahead, less than the "
-            f"{need:g} h notice flow '{flow.id}' requires; its {minutes} scheduled minutes "
-            "count as downtime",
+            f"{need:g} h notice flow '{flow.id}' requires; {_late_effect(target, minutes)}",
             path=f"maintenance.{window.id}",
             hint="announce maintenance earlier, or lower the notice in the flow's target",
         )
@@ -133,6 +134,17 @@ def _maintenance_finding(
         f"maintenance '{window.id}' (announced {hours:g} h ahead) excluded {minutes} scheduled "
         f"minutes of flow '{flow.id}'",
         path=f"maintenance.{window.id}",
+    )
+
+
+def _late_effect(target: ReliabilityTarget | None, minutes: int) -> str:
+    """What late maintenance costs depends on what the budget counts: minutes of a
+    time-sliced budget, or the requests failed during it of a request budget."""
+    if target and target.budgeting == "timeslices":
+        return f"its {minutes} scheduled minutes count as downtime"
+    return (
+        f"its {minutes} scheduled minutes stay in the objective: requests that fail "
+        "during it count against the error budget"
     )
 
 

@@ -11,6 +11,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+from flowsight.evaluate.latency import UPPER_BOUND, Quantile
 from flowsight.findings import Finding
 from flowsight.slo.alerts import AlertState
 from flowsight.slo.budget import Budget
@@ -28,6 +29,8 @@ class LatencyResult:
     value_ms: float | None
     share_under: float | None
     met: bool | None
+    #: what `value_ms` is: an upper bound of the percentile that agrees with `met`
+    kind: str = UPPER_BOUND
 
 
 @dataclass
@@ -129,6 +132,8 @@ class FlowResult:
     series: list[SeriesPoint] = field(default_factory=list)
     #: the verdict as a health state (flowsight.slo.health), set with the verdict
     health: Health = field(default_factory=lambda: verdict_health("no_data"))
+    #: `percentiles_ms` with the kind of each value ({"value_ms": ..., "kind": ...})
+    quantiles: dict[str, Quantile] = field(default_factory=dict)
 
 
 @dataclass

@@ -135,7 +135,6 @@ def entry_spans(
     plain flow and step CASEs (DuckDB); flows are then numbered.
     """
     minute = dialect.int_div.format(a="start_ns", b=NS_PER_MINUTE)
-    dur_us = dialect.int_div.format(a="duration_ns", b=1000)
     attrs = "".join(
         f", nullif(attributes[{dialect.quote(name)}], '') AS attr_{index}"
         for index, name in enumerate(attribute_names(plan))
@@ -162,8 +161,11 @@ def entry_spans(
         f"CAST({minute} AS BIGINT) AS minute, "
         "CAST(CASE WHEN status = 2 OR http_status >= 500 THEN 2 "
         "WHEN http_status >= 400 THEN 1 ELSE 0 END AS INTEGER) AS outcome, "
-        f"CAST({dur_us} AS BIGINT) AS dur_us, "
-        f"CAST(floor(log2(greatest({dur_us}, 1)) * {BUCKETS_PER_DOUBLING}) AS INTEGER) AS bucket, "
+        "CAST(duration_ns AS BIGINT) AS duration_ns, "
+        # Bucketed from the exact duration (not truncated to µs): the bucket's upper edge
+        # must bound the duration (flowsight.evaluate.latency).
+        f"CAST(floor(log2(greatest(duration_ns / 1000.0, 1)) * {BUCKETS_PER_DOUBLING}) "
+        "AS INTEGER) AS bucket, "
         "CAST(CASE WHEN enduser IS NULL THEN 0 ELSE 1 END AS INTEGER) AS authed, "
         "CAST(CASE WHEN synthetic IS NULL THEN 0 ELSE 1 END AS INTEGER) AS synth, "
         "name, service, http_method, route, start_ns "
@@ -191,15 +193,15 @@ def queries(plan: QueryPlan, entry: str, counted: str, dialect: Dialect) -> dict
     """The aggregate queries over relations `entry` (entry spans) and `counted` (flow, minute)."""
     joined = f"{entry} AS e INNER JOIN {counted} AS c ON e.flow = c.flow AND e.minute = c.minute"
     windowed = f"{joined} WHERE c.w = 1"
-    slots = max((len(t) for t in plan.thresholds_us.values()), default=0)
+    slots = max((len(t) for t in plan.thresholds_ns.values()), default=0)
     unders = []
     for slot in range(slots):
         limits = " ".join(
             f"WHEN {dialect.quote(flow)} THEN {limits[slot]}"
-            for flow, limits in plan.thresholds_us.items()
+            for flow, limits in plan.thresholds_ns.items()
             if len(limits) > slot
         )
-        unders.append(f", {_flag(f'e.dur_us <= (CASE e.flow {limits} ELSE -1 END)')}")
+        unders.append(f", {_flag(f'e.duration_ns <= (CASE e.flow {limits} ELSE -1 END)')}")
     counts = (
         f"count(*), {_flag('e.outcome = 0')}, {_flag('e.outcome = 1')}, {_flag('e.outcome = 2')}"
     )

@@ -8,7 +8,9 @@ violated, or a named signal has stopped arriving. no data: nothing counted.
 
 from __future__ import annotations
 
-from flowsight.evaluate.results import FlowResult
+import math
+
+from flowsight.evaluate.results import FlowResult, LatencyResult
 
 AT_RISK_REMAINING = 0.25
 
@@ -25,10 +27,7 @@ def verdict(result: FlowResult) -> tuple[str, list[str]]:
         )
     for latency in result.latency:
         if latency.met is False:
-            breached.append(
-                f"p{latency.percentile:g} latency {latency.value_ms} ms exceeds "
-                f"{latency.threshold_ms:g} ms (only {100 * (latency.share_under or 0):.2f} % under)"
-            )
+            breached.append(_missed(latency))
     if result.alert and result.alert.state in ("page", "ticket"):
         at_risk.append(f"burn-rate alert would {result.alert.state}")
     ratio = result.budget.remaining_ratio if result.budget else None
@@ -47,3 +46,16 @@ def verdict(result: FlowResult) -> tuple[str, list[str]]:
     if at_risk:
         return "at_risk", at_risk
     return "meeting", []
+
+
+def _missed(latency: LatencyResult) -> str:
+    """The share is floored so it never reads as enough; the value is an upper bound
+    above the threshold (flowsight.evaluate.latency), so it never reads as within it."""
+    under = math.floor(10_000 * (latency.share_under or 0)) / 100
+    bound = (
+        "" if latency.value_ms is None else f"; p{latency.percentile:g} <= {latency.value_ms:g} ms"
+    )
+    return (
+        f"p{latency.percentile:g} latency exceeds {latency.threshold_ms:g} ms "
+        f"(only {under:.2f} % under{bound})"
+    )

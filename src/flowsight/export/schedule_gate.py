@@ -4,10 +4,15 @@ Prometheus has no time zones, so the wall clock is rebuilt from precomputed
 data for a bounded horizon (default two years from the export):
 
 * the UTC-offset periods of the schedule's zone (one per daylight-saving
-  change), so local time is `time() + offset` exactly, on both sides of a
-  change;
+  change, from `flowsight.calendar.offset_periods`), so local time is
+  `time() + offset` exactly, on both sides of a change;
 * the weekly opening ranges as seconds since local Monday 00:00;
 * the holidays as UTC intervals of their local calendar day.
+
+Reading the weekly ranges on the rebuilt wall clock is exactly the calendar's
+daylight-saving rule (`flowsight.calendar.wall_instants`): both occurrences of a
+repeated hour count, and no instant reads a skipped time, so a range starting
+or ending in the gap opens or closes when the clock reads the gap's end.
 
 The resulting rules need nothing but Prometheus. After the horizon the gate
 reads closed; `FlowsightScheduleHorizonEnding` opens a ticket 30 days ahead so
@@ -18,8 +23,9 @@ data in Python; tests compare it with `flowsight.calendar.is_open`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 
+from flowsight.calendar import OffsetPeriod, local_day_instants, offset_periods
 from flowsight.model import Schedule
 
 WEEK = 7 * 86400
@@ -27,14 +33,6 @@ WEEK = 7 * 86400
 #: Adding 3 days rather than subtracting 4 keeps the dividend positive: PromQL's `%`
 #: (Go's math.Mod) keeps the sign of the dividend, so it must never be negative.
 SHIFT = 3 * 86400
-_PROBE = timedelta(hours=1)
-
-
-@dataclass(frozen=True)
-class OffsetPeriod:
-    start: int  # unix seconds, inclusive
-    end: int  # exclusive
-    offset: int  # seconds east of UTC
 
 
 @dataclass(frozen=True)
@@ -99,40 +97,6 @@ def _unix(moment: datetime) -> int:
     return int(moment.timestamp())
 
 
-def _offset(schedule: Schedule, at: datetime) -> int:
-    delta = at.astimezone(schedule.zone).utcoffset()
-    return int(delta.total_seconds()) if delta is not None else 0
-
-
-def _change_instant(schedule: Schedule, lo: datetime, hi: datetime) -> datetime:
-    """Bisect to the first second with the offset of `hi` (zones change on whole seconds)."""
-    target = _offset(schedule, hi)
-    while (hi - lo) > timedelta(seconds=1):
-        mid = lo + (hi - lo) / 2
-        mid = mid.replace(microsecond=0)
-        if _offset(schedule, mid) == target:
-            hi = mid
-        else:
-            lo = mid
-    return hi
-
-
-def offset_periods(schedule: Schedule, start: datetime, end: datetime) -> list[OffsetPeriod]:
-    """Maximal periods of constant UTC offset covering [start, end)."""
-    periods: list[OffsetPeriod] = []
-    period_start, current = start, _offset(schedule, start)
-    probe = start
-    while probe < end:
-        nxt = min(probe + _PROBE, end)
-        if _offset(schedule, nxt) != current and nxt < end:
-            change = _change_instant(schedule, probe, nxt)
-            periods.append(OffsetPeriod(_unix(period_start), _unix(change), current))
-            period_start, current = change, _offset(schedule, change)
-        probe = nxt
-    periods.append(OffsetPeriod(_unix(period_start), _unix(end), current))
-    return periods
-
-
 def weekly_ranges(schedule: Schedule) -> tuple[tuple[int, int], ...]:
     """Opening ranges as seconds since Monday 00:00, adjacent ranges merged."""
     raw: list[tuple[int, int]] = []
@@ -150,23 +114,19 @@ def weekly_ranges(schedule: Schedule) -> tuple[tuple[int, int], ...]:
     return tuple(merged)
 
 
-def _holiday_interval(schedule: Schedule, day: date) -> tuple[int, int]:
-    lo = datetime.combine(day, time(0), tzinfo=schedule.zone)
-    hi = datetime.combine(day + timedelta(days=1), time(0), tzinfo=schedule.zone)
-    return _unix(lo), _unix(hi)
-
-
 def build_gate(schedule: Schedule, start: datetime, days: int) -> ScheduleGate:
     """The gate of `schedule` for [start, start + days)."""
     start = start.astimezone(UTC)
     end = start + timedelta(days=days)
-    holidays = sorted(_holiday_interval(schedule, d) for d in set(schedule.holidays))
+    holidays = sorted(
+        piece for day in set(schedule.holidays) for piece in local_day_instants(schedule, day)
+    )
     lo, hi = _unix(start), _unix(end)
     return ScheduleGate(
         schedule_id=schedule.id,
         horizon_start=lo,
         horizon_end=hi,
-        offsets=tuple(offset_periods(schedule, start, end)),
+        offsets=tuple(offset_periods(schedule.zone, start, end)),
         weekly=weekly_ranges(schedule),
         holidays=tuple((a, b) for a, b in holidays if b > lo and a < hi),
     )

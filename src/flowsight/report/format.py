@@ -7,6 +7,7 @@ documented in docs/report-and-dashboard.md.
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 
 
@@ -21,10 +22,13 @@ def ratio(value: float | None) -> str:
 
 
 def millis(value: float | None) -> str:
-    """A latency: 665.348 -> '665 ms', 1725.7 -> '1.73 s'."""
+    """A latency: 665.348 -> '666 ms', 1725.7 -> '1.73 s'. Rounded up: reported latencies
+    are upper bounds (flowsight.evaluate.latency), and must stay above a missed threshold."""
     if value is None:
         return "-"
-    return f"{value:,.0f} ms" if value < 1000 else f"{value / 1000:.2f} s"
+    if value < 1000:
+        return f"{math.ceil(value - 1e-9):,} ms"
+    return f"{math.ceil(value / 10 - 1e-9) / 100:.2f} s"
 
 
 def number(value: float | None) -> str:

@@ -12,6 +12,7 @@ a target its dependencies cannot reach gets "relax the target" instead.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from flowsight.check.availability import Feasibility
@@ -126,7 +127,7 @@ def _other_pillars(flow: Flow, result: FlowResult) -> list[Action]:
                     BREACHED,
                     gap,
                     "speed-up",
-                    f"bring p{latency.percentile:g} latency from {latency.value_ms:,.0f} ms "
+                    f"bring p{latency.percentile:g} latency from {math.ceil(latency.value_ms):,} ms "
                     f"under {latency.threshold_ms:,.0f} ms",
                 )
             )

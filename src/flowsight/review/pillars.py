@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 from flowsight.cost.results import FlowCost
@@ -34,7 +35,7 @@ def _performance(result: FlowResult | None) -> tuple[str, str]:
     if result is None or not result.latency:
         return "-", "not measured"
     parts = [
-        f"p{t.percentile:g} {'-' if t.value_ms is None else f'{t.value_ms:,.0f}'} ms"
+        f"p{t.percentile:g} {'-' if t.value_ms is None else f'{math.ceil(t.value_ms):,}'} ms"
         for t in result.latency
     ]
     missed = any(t.met is False for t in result.latency)

@@ -154,3 +154,28 @@ def test_committed_schema_is_current() -> None:
     """
     committed = json.loads((EXAMPLE.parents[2] / "docs" / "workload.schema.json").read_text())
     assert committed == json.loads(run_cli("schema").output)
+
+
+def test_flow_page_converts_maintenance_written_with_an_offset(tmp_path: Path) -> None:
+    """A window written `02:00+01:00` is 01:00 UTC; a flow on a New York schedule also
+    shows its local time (20:00 the day before)."""
+    text = EXAMPLE.read_text().replace(
+        "start: 2026-11-22T04:00:00Z\n    end: 2026-11-22T04:30:00Z",
+        "start: 2026-11-22T02:00:00+01:00\n    end: 2026-11-22T02:30:00+01:00",
+    )
+    assert "02:00:00+01:00" in text
+    workload = tmp_path / "workload.yaml"
+    workload.write_text(text)
+    result = run_cli("docs", str(workload), "-o", str(tmp_path / "out"))
+    assert result.exit_code == 0, result.output
+    page = (tmp_path / "out" / "collect-telemetry.md").read_text()
+    assert "pipeline-upgrade: 2026-11-22 01:00 to 01:30 UTC, announced 69h ahead" in page
+    assert "02:00 to 02:30 UTC" not in page
+    text = text.replace("flows: [collect-telemetry]", "flows: [collect-telemetry, search-concerts]")
+    workload.write_text(text)
+    assert run_cli("docs", str(workload), "-o", str(tmp_path / "ny")).exit_code == 0
+    page = (tmp_path / "ny" / "search-concerts.md").read_text()
+    assert (
+        "pipeline-upgrade: 2026-11-22 01:00 to 01:30 UTC "
+        "(2026-11-21 20:00 to 20:30 America/New_York), announced 69h ahead" in page
+    )

@@ -29,7 +29,7 @@ PLAN = QueryPlan(
         RouteRule("a", "list", "shop", "GET", "/items/{id}"),
     ],
     counted={},
-    thresholds_us={},
+    thresholds_ns={},
 )
 VALUES = {
     "app.flow": [None, "a", "b", "a-too", "zzz"],

@@ -81,7 +81,7 @@ def test_markdown_summary(relecloud_review: Review) -> None:
     assert text.startswith("## Relecloud: flow review\n")
     assert "Workload health: **DEGRADED** !" in text
     assert (
-        "| Purchase ticket | high | ! Degraded | 99.917 % | 99.9 % | 16.9 % | 665 ms | 3,609 |"
+        "| Purchase ticket | high | ! Degraded | 99.917 % | 99.9 % | 16.9 % | 680 ms | 3,609 |"
         in text
     )
     assert "| Create upcoming concerts | low | ? Unknown | - | 95.0 % | - | - | 0 |" in text

@@ -111,7 +111,7 @@ def test_a_review_compares_with_the_stored_previous_one(tmp_path: Path) -> None:
     # October: 100 of 100 good. November: 100 good + 5 failed of 105 -> 95.238 %.
     assert checkout.trend[0] == "availability 100.000 % -> 95.238 % (-4.762 points, worse)"
     assert [c.describe() for c in checkout.changes] == [
-        "targets.reliability.availability: 99.0 -> 98.0"
+        "targets.reliability.availability: 99 -> 98"
     ]
     # 5 failures in one 5-minute point, 09-11-2026 (day 10) 00:00-00:05.
     [incident] = checkout.incidents
@@ -130,7 +130,7 @@ def test_a_review_compares_with_the_stored_previous_one(tmp_path: Path) -> None:
     assert "Compared with the review of 2026-10" in text
     assert "| 2026-10 | meeting | 100.000 % |" in text
     assert "| 2026-11 (this review) | breached | 95.238 % |" in text
-    assert "targets.reliability.availability: 99.0 -> 98.0" in text
+    assert "targets.reliability.availability: 99 -> 98" in text
 
 
 def test_html_review_escapes_and_reuses_the_report_views(tmp_path: Path) -> None:
