@@ -17,6 +17,7 @@ from flowsight.evaluate.latency import (
 from flowsight.evaluate.measure import (
     MinuteRows,
     burn_rates,
+    failing_slice_minutes,
     flow_budget,
     gaps,
     minutes_of,
@@ -35,6 +36,7 @@ from flowsight.evaluate.results import (
 from flowsight.evaluate.signals import signals
 from flowsight.evaluate.verdicts import verdict
 from flowsight.model import Workload
+from flowsight.model.targets import ReliabilityTarget
 
 MAX_GAPS_LISTED = 100
 
@@ -100,8 +102,15 @@ def _steps(plan: FlowPlan, data: FlowData, bad_clients: bool) -> list[StepResult
 
 
 def _series(
-    plan: FlowPlan, data: FlowData, resolution: int, allowed: float | None, bad_clients: bool
+    plan: FlowPlan,
+    data: FlowData,
+    resolution: int,
+    allowed: float | None,
+    bad_clients: bool,
+    spent_slices: tuple[np.ndarray, int] | None = None,
 ) -> list[SeriesPoint]:
+    """Points of the window; `spent_slices` (bad slices' first minutes, minutes per slice)
+    makes a time-slice budget's burn-down, request budgets count bad requests."""
     inside = data.minutes.between(plan.start_minute, plan.end_minute)
     points, starts = np.unique(inside.minute // resolution, return_index=True)
     if not len(points):
@@ -112,7 +121,11 @@ def _series(
     empty = percentiles({}, (50.0, 95.0, 99.0))
     series, spent = [], 0
     for point, total, good in zip(points.tolist(), totals, goods, strict=True):
-        spent += total - good
+        if spent_slices is None:
+            spent += total - good
+        else:
+            ends = np.searchsorted(spent_slices[0], (point + 1) * resolution)
+            spent = int(ends) * spent_slices[1]
         remaining = None if not allowed else round((allowed - spent) / allowed, 6)
         series.append(
             SeriesPoint(
@@ -126,6 +139,12 @@ def _series(
             )
         )
     return series
+
+
+def _spent_slices(
+    data: FlowData, late: set[int], target: ReliabilityTarget, window: tuple[int, int], length: int
+) -> tuple[np.ndarray, int]:
+    return failing_slice_minutes(data.minutes, late, target, *window), length
 
 
 def _security(plan: FlowPlan, data: FlowData) -> Security | None:
@@ -239,8 +258,13 @@ def assemble(workload: Workload, plan: FlowPlan, data: FlowData, resolution: int
             plan,
             data,
             resolution,
-            budget.allowed if budget and budget.unit == "requests" else None,
+            budget.allowed if budget else None,
             bad_clients,
+            (
+                _spent_slices(data, late, target, window, result.unit_minutes)
+                if target and budget and budget.unit == "minutes"
+                else None
+            ),
         ),
     )
     flow_result.verdict, flow_result.reasons = verdict(flow_result)
