@@ -184,7 +184,7 @@
         y: { range: yRange(spec) }
       },
       axes: [
-        { values: timeLabels, size: 44, space: 70, grid: { stroke: "#eaeef2" } },
+        { values: timeLabels, size: 44, space: 50, grid: { stroke: "#eaeef2" } },
         { values: valueLabels(unit), size: axisSize, space: 36, grid: { stroke: "#eaeef2" } }
       ],
       cursor: { drag: { x: true, y: false, setScale: true } },
