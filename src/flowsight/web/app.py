@@ -35,7 +35,7 @@ from flowsight.telemetry.receiver import make_router
 from flowsight.web import auth
 from flowsight.web.metrics import CONTENT_TYPE, exposition
 from flowsight.web.state import DashboardConfig, DashboardState
-from flowsight.web.timerange import PRESETS, TimeRange, parse_range
+from flowsight.web.timerange import OWN_WINDOW, PRESETS, TimeRange, parse_range
 
 FAVICON = (resources.files("flowsight.web") / "static" / "favicon.svg").read_bytes()
 
@@ -63,13 +63,30 @@ def _range(request: Request, state: DashboardState) -> TimeRange:
     return parse_range(request.query_params) or state.default_range()
 
 
-def _picker(root: str, path: str, chosen: TimeRange) -> dict[str, Any]:
-    """The time-range picker: one link per preset, and the custom range's current values."""
+def _picker(root: str, path: str, chosen: TimeRange, evaluation: Evaluation) -> dict[str, Any]:
+    """The time-range picker: one link per preset, and the custom form holding the window
+    shown now (so it can be adjusted)."""
+    own = chosen.key in (OWN_WINDOW, "default")
     presets = [
-        {"key": key, "href": f"{root}{path}?{TimeRange(key).query()}", "current": key == chosen.key}
+        {
+            "key": OWN_WINDOW,
+            "label": "objective window",
+            "href": f"{root}{path}?{TimeRange(OWN_WINDOW).query()}",
+            "current": own,
+        }
+    ]
+    presets += [
+        {
+            "key": key,
+            "label": key,
+            "href": f"{root}{path}?{TimeRange(key).query()}",
+            "current": key == chosen.key,
+        }
         for key in PRESETS
     ]
-    return {"presets": presets, "custom": chosen, "action": root + path}
+    shown = [(f.start, f.end) for f in evaluation.flows]
+    start, end = (min(a for a, _ in shown), max(b for _, b in shown)) if shown else (None, None)
+    return {"presets": presets, "start": start, "end": end, "action": root + path}
 
 
 def _page(
@@ -91,7 +108,7 @@ def _page(
         workload_name=state.workload.workload.name,
         measured_at=f"{evaluation.now:%Y-%m-%d %H:%M} UTC",
         link=lambda flow_id: f"{root}/flows/{flow_id}{suffix}",
-        picker=_picker(root, request.url.path.removeprefix(root), chosen),
+        picker=_picker(root, request.url.path.removeprefix(root), chosen, evaluation),
         scripts=[f"{root}/static/{name}" for name in (*SCRIPTS, "dashboard.js")],
         styles=[f"{root}/static/{name}" for name in STYLES],
         **context,

@@ -23,13 +23,16 @@ PRESETS: dict[str, timedelta] = {
     "7d": timedelta(days=7),
     "30d": timedelta(days=30),
 }
+#: `range=window`: each flow's own objective window (or the one `serve` was given).
+OWN_WINDOW = "window"
 #: Data spanning more than this keeps the flows' own windows by default.
 FIT_UP_TO = timedelta(days=1)
 
 
 @dataclass(frozen=True)
 class TimeRange:
-    """What to evaluate: `key` is a preset, "custom" (with start and end) or "default"."""
+    """What to evaluate: `key` is a preset, "custom" (with start and end), "window" (each
+    flow's own window, asked for) or "default" (the same, by default)."""
 
     key: str
     start: datetime | None = None
@@ -75,10 +78,10 @@ def parse_range(query: Mapping[str, str]) -> TimeRange | None:
     if preset and (start or end):
         raise UsageError("give either range= or from=/to=, not both")
     if preset:
-        if preset not in PRESETS:
+        if preset not in PRESETS and preset != OWN_WINDOW:
             raise UsageError(
                 f"query parameter range={preset!r} is not a time range",
-                hint=f"use one of {', '.join(PRESETS)}, or from= and to=",
+                hint=f"use one of {', '.join(PRESETS)}, {OWN_WINDOW}, or from= and to=",
             )
         return TimeRange(preset)
     if start or end:
