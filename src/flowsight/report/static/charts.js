@@ -39,6 +39,12 @@
     return labels;
   }
 
+  /* Pixels between time ticks: wide enough for "20:57:10" when the range is a few minutes
+     (seconds in the labels), tighter for "20:57" or "Nov 2" so narrow screens keep 3 or more. */
+  function timeSpace(u, axisIdx, min, max, plotDim) {
+    return max - min <= 10 * MINUTE && plotDim >= 480 ? 80 : 50;
+  }
+
   function decimals(incr) {
     return Math.max(0, Math.min(4, -Math.floor(Math.log10(incr) + 1e-9)));
   }
@@ -184,7 +190,7 @@
         y: { range: yRange(spec) }
       },
       axes: [
-        { values: timeLabels, size: 44, space: 50, grid: { stroke: "#eaeef2" } },
+        { values: timeLabels, size: 44, space: timeSpace, grid: { stroke: "#eaeef2" } },
         { values: valueLabels(unit), size: axisSize, space: 36, grid: { stroke: "#eaeef2" } }
       ],
       cursor: { drag: { x: true, y: false, setScale: true } },
