@@ -62,6 +62,8 @@ def _base(result: FlowResult, kind: str, title: str, summary: str, unit: str) ->
         "title": title,
         "summary": summary,
         "unit": unit,
+        # Decimals of a value under the cursor, as format.py writes it (percent: 3, ratio: 1).
+        "digits": 1 if kind == "burn-down" else 3,
         "resolution": result.series_resolution,
         "step": int(_step(result).total_seconds()),
         "range": [_seconds(result.start), _seconds(result.end)],

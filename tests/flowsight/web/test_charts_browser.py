@@ -20,7 +20,7 @@ import pytest
 from playwright.sync_api import Browser, Page
 
 from flowsight.report import build_review, render_html
-from flowsight.report.format import percent
+from flowsight.report.format import millis, percent, ratio
 from tests.flowsight.conftest import EXAMPLE
 from tests.flowsight.report.traffic import NOW, build_burst_store, request, span
 from tests.flowsight.web.conftest import Server, start_server, stop_server
@@ -159,24 +159,43 @@ def _plot_box(page: Page, chart_id: str) -> dict[str, float]:
     return box
 
 
+def _hover(page: Page, chart: dict, index: int, label: str) -> tuple[int, str]:  # type: ignore[type-arg]
+    """Put the cursor on point `index`; the point uPlot picked and the legend's value for
+    series `label` (points a pixel apart may snap to a neighbour)."""
+    page.locator(f"#{chart['id']}").scroll_into_view_if_needed()
+    left = page.evaluate(
+        "([id, x]) => flowsightCharts.charts[id].plot.valToPos(x, 'x')",
+        [chart["id"], chart["spec"]["x"][index]],
+    )
+    box = _plot_box(page, chart["id"])
+    page.mouse.move(box["x"] + left, box["y"] + box["height"] / 2)
+    picked = page.evaluate("id => flowsightCharts.charts[id].plot.cursor.idx", chart["id"])
+    assert abs(picked - index) <= 1
+    series = page.locator(f"#{chart['id']} .u-legend .u-series")
+    stamp = series.first.locator(".u-value").inner_text()
+    assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$", stamp)
+    return picked, series.filter(has_text=label).first.locator(".u-value").inner_text()
+
+
 def test_hover_shows_the_value_at_the_cursor(watched: Watched, target: Target) -> None:
     page = watched.page
     chart = _chart(page, target, "availability")
-    xs, values = chart["spec"]["x"], chart["spec"]["series"][0]["values"]
+    values = chart["spec"]["series"][0]["values"]
     index = min(
         (i for i, v in enumerate(values) if v is not None),
         key=lambda i: values[i],  # the worst point: 66.667 % on 30 days, a failed minute on 3
     )
-    page.locator(f"#{chart['id']}").scroll_into_view_if_needed()
-    left = page.evaluate(
-        "([id, x]) => flowsightCharts.charts[id].plot.valToPos(x, 'x')", [chart["id"], xs[index]]
-    )
-    box = _plot_box(page, chart["id"])
-    page.mouse.move(box["x"] + left, box["y"] + box["height"] / 2)
-    legend = page.locator(f"#{chart['id']} .u-legend .u-series").filter(has_text="availability")
-    assert legend.first.locator(".u-value").inner_text() == percent(values[index])
-    stamp = page.locator(f"#{chart['id']} .u-legend .u-series").first.locator(".u-value")
-    assert re.match(r"^\d{4}-\d\d-\d\d \d\d:\d\d UTC$", stamp.inner_text())
+    picked, shown = _hover(page, chart, index, "availability")
+    assert picked == index and shown == percent(values[index])
+    latency = _chart(page, target, "latency")
+    p95 = latency["spec"]["series"][1]["values"]
+    index = max((i for i, v in enumerate(p95) if v is not None), key=lambda i: p95[i])
+    picked, shown = _hover(page, latency, index, "p95")
+    assert shown == millis(p95[picked])
+    burn = _chart(page, target, "burn-down")
+    left = burn["spec"]["series"][0]["values"]
+    picked, shown = _hover(page, burn, len(left) - 2, "budget left")
+    assert shown == ratio(left[picked] / 100)
 
 
 def test_a_drag_zooms_into_the_range(watched: Watched, target: Target) -> None:
@@ -329,6 +348,7 @@ def _window_page(path: Path, length: timedelta, step: int) -> Path:
         "title": "window",
         "summary": "",
         "unit": "%",
+        "digits": 3,
         "resolution": "minute" if step == 60 else "hour",
         "step": step,
         "range": [start, int(NOW.timestamp())],

@@ -7,8 +7,8 @@
   var MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
   var SHADES = {
     "closed": ["rgba(140,149,159,0.16)", "schedule closed"],
-    "maintenance": ["rgba(9,105,218,0.14)", "maintenance (excluded)"],
-    "maintenance-late": ["rgba(207,34,46,0.16)", "late maintenance (downtime)"]
+    "maintenance": ["rgba(9,105,218,0.22)", "maintenance (excluded)"],
+    "maintenance-late": ["rgba(207,34,46,0.24)", "late maintenance (downtime)"]
   };
   var charts = {};
 
@@ -45,30 +45,38 @@
     return max - min <= 10 * MINUTE && plotDim >= 480 ? 80 : 50;
   }
 
+  /* As many decimals as the tick step has: 0.25 -> 2, so 99.25 never reads "99.3". */
   function decimals(incr) {
-    return Math.max(0, Math.min(4, -Math.floor(Math.log10(incr) + 1e-9)));
+    for (var digits = 0; digits < 4; digits++) {
+      var scaled = incr * Math.pow(10, digits);
+      if (Math.abs(scaled - Math.round(scaled)) < 1e-6) return digits;
+    }
+    return 4;
   }
 
   function valueLabels(unit) {
     return function (u, splits, axisIdx, space, incr) {
-      var digits = decimals(incr);
-      var labels = splits.map(function (v) { return formatValue(v, unit, digits); });
+      var seconds = unit === "ms" && Math.max.apply(null, splits.map(Math.abs)) >= 1000;
+      var digits = decimals(seconds ? incr / 1000 : incr);
+      var labels = splits.map(function (v) {
+        return seconds ? number(v / 1000, digits) + " s" : number(v, digits) + " " + unit;
+      });
       u.root.parentNode.dataset.yLabels = JSON.stringify(labels);
       return labels;
     };
   }
 
-  /* `digits` suits the tick step; seconds get three fewer, so 1,500 ms reads "1.5 s". */
-  function formatValue(v, unit, digits) {
-    if (v == null) return "-";
-    if (unit === "ms" && Math.abs(v) >= 1000) return (v / 1000).toFixed(Math.min(3, Math.max(1, digits + 3))) + " s";
-    return v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits }) + " " + unit;
+  function number(v, digits) {
+    return v.toLocaleString("en-US", { minimumFractionDigits: digits, maximumFractionDigits: digits });
   }
 
-  function hoverValue(unit) {
+  /* Values under the cursor, spelled as flowsight.report.format spells them:
+     "99.917 %", "665 ms", "1.73 s". */
+  function hoverValue(unit, digits) {
     return function (u, v) {
       if (v == null) return "-";
-      return formatValue(v, unit, unit === "%" ? 3 : 0);
+      if (unit === "ms") return v < 1000 ? number(v, 0) + " ms" : (v / 1000).toFixed(2) + " s";
+      return v.toFixed(digits) + " " + unit;
     };
   }
 
@@ -116,7 +124,9 @@
         var x1 = Math.min(u.bbox.left + u.bbox.width, u.valToPos(band.to, "x", true));
         if (x1 <= x0) return;
         ctx.fillStyle = SHADES[band.kind][0];
-        ctx.fillRect(x0, top, Math.max(1, x1 - x0), height);
+        // A maintenance hour in a 90-day window stays visible: at least 3 px wide.
+        var least = band.kind === "closed" ? 1 : 3 * devicePixelRatio;
+        ctx.fillRect(x0, top, Math.max(least, x1 - x0), height);
       });
       ctx.restore();
     };
@@ -168,7 +178,7 @@
     spec.series.forEach(function (s) {
       var one = {
         label: s.label, stroke: s.color, width: 1.8, spanGaps: false,
-        value: hoverValue(unit), dash: s.dash || undefined
+        value: hoverValue(unit, spec.digits), dash: s.dash || undefined
       };
       if (s.stepped) one.paths = uPlot.paths.stepped({ align: 1 });
       if (s.points_only) {
