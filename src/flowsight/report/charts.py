@@ -18,6 +18,7 @@ from typing import Any
 from flowsight.calendar import open_intervals
 from flowsight.evaluate.results import FlowResult, SeriesPoint
 from flowsight.model import Workload
+from flowsight.report.format import millis
 
 RED, BLUE, PURPLE, ORANGE = "#cf222e", "#0969da", "#8250df", "#bc4c00"
 #: (key in percentiles_ms, color, dash): distinct dashes so lines differ without color.
@@ -198,7 +199,7 @@ def _percentile(key: str) -> Callable[[SeriesPoint], float | None]:
 
 def latency_chart(result: FlowResult) -> Chart:
     """p50, p95 and p99 per series point; the axis fits the data, targets show when in range."""
-    targets = ", ".join(f"p{t.percentile:g} ≤ {t.threshold_ms:g} ms" for t in result.latency)
+    targets = ", ".join(f"p{t.percentile:g} ≤ {millis(t.threshold_ms)}" for t in result.latency)
     summary = f"Latency percentiles of {result.name} per {result.series_resolution}" + (
         f"; targets {targets}." if targets else "; no latency target."
     )
@@ -213,7 +214,7 @@ def latency_chart(result: FlowResult) -> Chart:
     chart["thresholds"] = [
         {
             "value": t.threshold_ms,
-            "label": f"p{t.percentile:g} target {t.threshold_ms:g} ms",
+            "label": f"p{t.percentile:g} target {millis(t.threshold_ms)}",
             "color": RED,
         }
         for t in result.latency

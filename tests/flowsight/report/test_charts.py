@@ -100,7 +100,7 @@ def test_latency_draws_percentiles_and_targets(relecloud_review: Review) -> None
     assert [s["label"] for s in chart["series"]] == ["p50", "p95", "p99"]
     drawn = [v for x, v in zip(chart["x"], _series(chart, "p95"), strict=True) if v is not None]
     assert drawn == [p.percentiles_ms["p95"] for p in result.series]
-    assert [t["label"] for t in chart["thresholds"]] == ["p95 target 800 ms", "p99 target 2000 ms"]
+    assert [t["label"] for t in chart["thresholds"]] == ["p95 target 800 ms", "p99 target 2.00 s"]
     # The axis fits the data (the script scales y to the values); targets are only hints.
     assert chart["y"] == {"include": [0.0]}
 
