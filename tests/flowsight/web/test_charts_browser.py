@@ -291,6 +291,10 @@ def test_the_dashboard_updates_from_json_without_reloading(
 ) -> None:
     server = start_server(store_copy, "--refresh", "1")
     try:
+        overview = _open(browser, server.url + "/", charts=False)
+        row = overview.page.locator("tr[data-flow='create-concerts']")
+        assert row.locator("[data-field=requests]").inner_text() == "0"
+        overview.page.evaluate("window.stillHere = true")
         opened = _open(browser, server.url + "/flows/create-concerts")
         page = opened.page
         assert page.get_by_test_id("requests").inner_text() == "0"
@@ -320,6 +324,16 @@ def test_the_dashboard_updates_from_json_without_reloading(
         assert latency > 0
         assert opened.errors == []
         page.context.close()
+        overview.page.wait_for_function(
+            "document.querySelector(\"tr[data-flow='create-concerts'] [data-field=requests]\")"
+            ".textContent === '4'",
+            timeout=15000,
+        )
+        assert overview.page.evaluate("window.stillHere") is True
+        assert row.locator(".health").inner_text() == "✓ Healthy"
+        assert row.locator("[data-field=availability]").inner_text() == "100.000 %"
+        assert overview.errors == []
+        overview.page.context.close()
     finally:
         stop_server(server)
 
