@@ -299,6 +299,7 @@ def test_the_dashboard_updates_from_json_without_reloading(
         page = opened.page
         assert page.get_by_test_id("requests").inner_text() == "0"
         assert page.get_by_test_id("alert").inner_text() == "no data"
+        assert page.locator("div.chart[data-empty=true] .chart-empty").count() == 3
         page.evaluate("window.stillHere = true")
         spans = [
             span(
@@ -317,6 +318,7 @@ def test_the_dashboard_updates_from_json_without_reloading(
         )
         assert page.evaluate("window.stillHere") is True  # the same document: no reload
         assert page.get_by_test_id("alert").inner_text() == "ok"
+        assert page.locator(".chart-empty").count() == 0
         assert page.locator("main .health").first.inner_text() == "✓ Healthy"
         latency = page.evaluate(
             "flowsightCharts.charts['create-concerts-latency'].plot.data[1].filter(v => v != null).length"
