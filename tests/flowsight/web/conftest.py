@@ -16,7 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
-from playwright.sync_api import Browser, sync_playwright
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from flowsight.telemetry import open_store
 from flowsight.web import DashboardConfig, create_app
@@ -141,3 +141,22 @@ def browser() -> Iterator[Browser]:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
         launched.close()
+
+
+@dataclass
+class Watched:
+    page: Page
+    errors: list[str]
+
+
+def open_page(browser: Browser, url: str, width: int = 1280, charts: bool = True) -> Watched:
+    """A page at `url` recording console errors; with `charts`, once the charts are drawn."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    if charts:
+        page.wait_for_selector("div.chart[data-range]")
+    return Watched(page, errors)

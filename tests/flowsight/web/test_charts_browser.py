@@ -23,7 +23,8 @@ from flowsight.report import build_review, render_html
 from flowsight.report.format import millis, percent, ratio
 from tests.flowsight.conftest import EXAMPLE
 from tests.flowsight.report.traffic import NOW, build_burst_store, request, span
-from tests.flowsight.web.conftest import Server, start_server, stop_server
+from tests.flowsight.web.conftest import Server, Watched, start_server, stop_server
+from tests.flowsight.web.conftest import open_page as _open
 
 pytestmark = pytest.mark.browser
 
@@ -88,24 +89,6 @@ def target(request: pytest.FixtureRequest, tmp_path: Path) -> Target:
         )
     server = request.getfixturevalue("burst_server" if dataset == "3-minutes" else "month_server")
     return Target(request.param, server.url + "/flows/purchase-ticket", "section.flow", dataset)
-
-
-@dataclass
-class Watched:
-    page: Page
-    errors: list[str]
-
-
-def _open(browser: Browser, url: str, width: int = 1280, charts: bool = True) -> Watched:
-    context = browser.new_context(viewport={"width": width, "height": 900})
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    page.on("pageerror", lambda e: errors.append(str(e)))
-    page.goto(url)
-    if charts:
-        page.wait_for_selector("div.chart[data-range]")
-    return Watched(page, errors)
 
 
 @pytest.fixture
@@ -338,71 +321,3 @@ def test_the_dashboard_updates_from_json_without_reloading(
         overview.page.context.close()
     finally:
         stop_server(server)
-
-
-WINDOWS = {
-    "3m": (timedelta(minutes=3), 60),
-    "1h": (timedelta(hours=1), 60),
-    "6h": (timedelta(hours=6), 60),
-    "1d": (timedelta(days=1), 60),
-    "7d": (timedelta(days=7), 3600),
-    "30d": (timedelta(days=30), 3600),
-    "90d": (timedelta(days=90), 3600),
-}
-
-
-def _window_page(path: Path, length: timedelta, step: int) -> Path:
-    """One availability chart over `length`, through the report's own assets and island."""
-    from flowsight.report.charts import island
-    from flowsight.report.render import inline_assets
-
-    start = int((NOW - length).timestamp())
-    xs = list(range(start, int(NOW.timestamp()), step))
-    chart = {
-        "id": "window-availability",
-        "kind": "availability",
-        "title": "window",
-        "summary": "",
-        "unit": "%",
-        "digits": 3,
-        "resolution": "minute" if step == 60 else "hour",
-        "step": step,
-        "range": [start, int(NOW.timestamp())],
-        "x": xs,
-        "series": [
-            {
-                "label": "availability",
-                "color": "#0969da",
-                "values": [99.5 + (i % 5) / 10 for i in range(len(xs))],
-            }
-        ],
-        "thresholds": [{"value": 99.9, "label": "objective 99.9 %", "color": "#cf222e"}],
-        "bands": [],
-        "y": {"max": 100.0, "include": [99.9]},
-        "empty": None,
-    }
-    assets = inline_assets()
-    path.write_text(
-        f"<!doctype html><meta charset=utf-8><style>{assets['styles']}</style><figure>"
-        f'<script type="application/json" class="chart-data">{island(chart)}</script></figure>'
-        f"<script>{assets['scripts']}</script>"
-    )
-    return path
-
-
-@pytest.mark.parametrize("window", list(WINDOWS))
-@pytest.mark.parametrize("width", [1280, 390])
-def test_the_time_axis_is_labeled_at_every_window_length(
-    browser: Browser, tmp_path: Path, window: str, width: int
-) -> None:
-    length, step = WINDOWS[window]
-    opened = _open(browser, _window_page(tmp_path / "w.html", length, step).as_uri(), width)
-    labels = json.loads(opened.page.locator("div.chart").get_attribute("data-x-labels") or "[]")
-    assert len(labels) >= (3 if width > 400 else 2), labels
-    # Every label is a time of day or a date, and the date shows at least once.
-    assert all(re.match(r"^(\d\d:\d\d(:\d\d)?)?\n?([A-Z][a-z]{2} \d+)?$", x) for x in labels)
-    assert all(labels) and any(re.search(r"[A-Z][a-z]{2} \d+", x) for x in labels), labels
-    if length >= timedelta(days=30):
-        assert all(re.match(r"^[A-Z][a-z]{2} \d+$", x) for x in labels), labels
-    assert opened.errors == []
-    opened.page.context.close()
