@@ -238,7 +238,7 @@
   function thresholdNote(spec, u) {
     var scale = u.scales.y;
     var note = u.root.parentNode.parentNode.querySelector(".chart-note");
-    var text = spec.thresholds.filter(function (t) { return t.value > scale.max || t.value < scale.min; })
+    var text = spec.empty ? "" : spec.thresholds.filter(function (t) { return t.value > scale.max || t.value < scale.min; })
       .map(function (t) { return t.label + (t.value > scale.max ? " (above the plotted range)" : " (below the plotted range)"); })
       .join("; ");
     if (note) note.textContent = text;
@@ -283,6 +283,7 @@
     var chart = charts[spec.id];
     if (!chart) return;
     chart.spec.x = spec.x;
+    chart.spec.empty = spec.empty;
     chart.spec.series.forEach(function (s, i) { s.values = spec.series[i].values; });
     chart.plot.setData(columns(chart.spec), false);
     chart.plot.redraw();
