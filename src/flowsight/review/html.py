@@ -14,6 +14,7 @@ from jinja2 import ChoiceLoader, Environment, PackageLoader, StrictUndefined, se
 from flowsight import __version__
 from flowsight.report.format import FILTERS
 from flowsight.report.health import SYMBOL
+from flowsight.report.render import chart_island, inline_assets
 from flowsight.report.views import findings_view, flow_section, overview
 from flowsight.review.build import Review
 from flowsight.review.markdown import history_rows
@@ -29,6 +30,7 @@ _ENV = Environment(
     undefined=StrictUndefined,
 )
 _ENV.filters.update(FILTERS)
+_ENV.filters["island"] = chart_island
 _ENV.globals.update(symbols=SYMBOL, version=__version__)
 
 
@@ -59,4 +61,5 @@ def render_html(review: Review) -> str:
         flows=_flows(review),
         findings=findings_view(review.design, review.evaluation, review.drift),
         link=lambda flow_id: f"#flow-{flow_id}",
+        assets=inline_assets(),
     )

@@ -124,6 +124,13 @@ def test_timeslices_and_empty_minute(workload, store, put):
     assert round(beat.availability, 4) == 66.6667
     assert beat.budget.unit == "minutes" and beat.budget.consumed == 1
     assert round(beat.budget.allowed, 4) == 0.03
+    # The time-slice burn-down: the bad slice (minute 2) spends a minute of the 0.03 allowed.
+    remaining = [p.budget_remaining_ratio for p in beat.series]
+    assert (
+        remaining
+        == [1.0, 1.0, round((0.03 - 1) / 0.03, 6)]
+        == [*remaining[:2], beat.budget.remaining_ratio]
+    )
     signals = {s.signal: s.arriving for s in beat.signals}
     assert signals == {"traces": True, "heartbeat": True, "logs": None}
 
