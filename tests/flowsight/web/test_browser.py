@@ -20,7 +20,7 @@ from playwright.sync_api import Browser, Page
 from flowsight.report.format import percent, ratio
 from tests.flowsight.conftest import EXAMPLE, ROOT
 from tests.flowsight.report.traffic import NOW, NOW_TEXT, request, span
-from tests.flowsight.web.conftest import FLOWSIGHT, Server
+from tests.flowsight.web.conftest import FLOWSIGHT, Server, open_page
 
 pytestmark = pytest.mark.browser
 
@@ -146,3 +146,23 @@ def test_report_opens_offline_with_a_chart_per_flow(
     assert offline.locator("#findings table.findings tbody tr").count() > 0
     offline.screenshot(path=str(OUTPUT / "report.png"))
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_findings_page_shows_drift_without_console_errors(
+    server: Server, browser: Browser, width: int
+) -> None:
+    drift = httpx.get(server.url + "/findings.json", timeout=30).json()["drift"]
+    assert "drift.idle-flow" in {f["rule"] for f in drift}
+    opened = open_page(browser, server.url + "/findings", width=width, charts=False)
+    page = opened.page
+    heading = page.get_by_role("heading", name="Drift: where the model and the traces part")
+    assert heading.is_visible()
+    # The drift table follows its heading, inside a scroll box like the other findings tables.
+    rows = page.locator("h3:has-text('Drift') + div.scroll table.findings tbody tr")
+    assert rows.count() == len(drift)
+    assert "flow `create-concerts` had no traffic in the window" in rows.all_inner_texts()[0]
+    # A wide table scrolls in its box; the page itself never scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert opened.errors == []
+    page.context.close()
