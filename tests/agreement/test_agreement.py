@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from flowsight.export import prometheus
+from flowsight.export import prometheus_alerts
 from flowsight.slo import alerts
 from tests.agreement.harness import Outcome, Scenario, burn, judge, local, silence, steady
 
@@ -143,8 +143,8 @@ def test_changing_the_exported_factors_alone_breaks_agreement(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """Only the rules read a 4x factor: evaluate pages, Prometheus does not."""
-    real = prometheus.threshold
-    monkeypatch.setattr(prometheus, "threshold", lambda *a: 4 * real(*a))
+    real = prometheus_alerts.threshold
+    monkeypatch.setattr(prometheus_alerts, "threshold", lambda *a: 4 * real(*a))
     assert not judge(IN_HOURS, tmp_path).agrees
 
 

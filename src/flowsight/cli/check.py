@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from flowsight.check import REGISTRY, CheckResult, check_workload, parse_overrides
+from flowsight.check.github import to_github
 from flowsight.check.sarif import to_sarif
 from flowsight.cli.output import print_findings, stdout
 from flowsight.errors import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, InputError
@@ -53,9 +54,10 @@ def _render_text(result: CheckResult) -> None:
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "sarif"]),
+    type=click.Choice(["text", "json", "sarif", "github"]),
     default="text",
-    help="Output format: text, JSON, or SARIF 2.1.0 for code-scanning tools.",
+    help="Output format: text, JSON, SARIF 2.1.0 for code-scanning tools, or GitHub "
+    "workflow annotations (::error file=...,line=...::message).",
 )
 @click.option(
     "--rule",
@@ -74,6 +76,7 @@ def command(ctx: click.Context, file: str, output_format: str, rules: tuple[str,
     Example:
         flowsight check examples/relecloud/workload.yaml
         flowsight check workload.yaml --format sarif > flowsight.sarif
+        flowsight check workload.yaml --format github   # in a GitHub Actions step
         flowsight check workload.yaml --rule ownership.on-call=off
     """
     overrides = parse_overrides(list(rules))
@@ -85,6 +88,8 @@ def command(ctx: click.Context, file: str, output_format: str, rules: tuple[str,
         finding = _input_finding(error)
         if output_format == "sarif":
             click.echo(render_sarif([finding]))
+        elif output_format == "github":
+            click.echo(to_github([finding]))
         else:
             click.echo(render_json([finding], ok=False))
         ctx.exit(EXIT_USAGE)
@@ -92,6 +97,9 @@ def command(ctx: click.Context, file: str, output_format: str, rules: tuple[str,
         click.echo(render_json(result.findings, result.ok, result.extra_json()))
     elif output_format == "sarif":
         click.echo(render_sarif(result.findings))
+    elif output_format == "github":
+        if result.findings:
+            click.echo(to_github(result.findings))
     else:
         _render_text(result)
     ctx.exit(EXIT_OK if result.ok else EXIT_FINDINGS)

@@ -17,9 +17,10 @@ from flowsight.errors import EXIT_FINDINGS
 @click.option(
     "--format",
     "output_format",
-    type=click.Choice(["text", "json", "sarif"]),
+    type=click.Choice(["text", "json", "sarif", "github"]),
     default="text",
-    help="Output format: text, JSON, or SARIF 2.1.0 for code-scanning tools.",
+    help="Output format: text, JSON, SARIF 2.1.0 for code-scanning tools, or GitHub "
+    "workflow annotations (::warning file=...,line=...::message).",
 )
 def command(file: str, db: str, window: str, end: str | None, output_format: str) -> None:
     """Compare the workload FILE with the traces: exit 1 on any warning or error.
@@ -27,7 +28,9 @@ def command(file: str, db: str, window: str, end: str | None, output_format: str
     \b
     Example:
       flowsight drift workload.yaml --db store --window 7d
+      flowsight drift workload.yaml --db store --format github   # in a GitHub Actions step
     """
+    from flowsight.check.github import to_github
     from flowsight.check.sarif import to_sarif
     from flowsight.cli.check import render_json
     from flowsight.drift import detect_drift
@@ -45,6 +48,9 @@ def command(file: str, db: str, window: str, end: str | None, output_format: str
         import json
 
         click.echo(json.dumps(to_sarif(findings, DRIFT_REGISTRY), indent=2))
+    elif output_format == "github":
+        if findings:
+            click.echo(to_github(findings))
     else:
         print_findings(findings)
         stdout.print(f"{'drift' if failing else 'no drift'}: {len(findings)} findings")

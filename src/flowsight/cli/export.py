@@ -6,8 +6,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
+from rich.markup import escape
 
-from flowsight.cli.output import stderr
+from flowsight.cli.export_options import (
+    checked_variant,
+    crd_options,
+    locate_findings,
+    merged_alertmanager,
+    pairs,
+    validated_names,
+)
+from flowsight.cli.output import print_findings, stderr
 from flowsight.errors import UsageError
 from flowsight.export import ExportOptions
 from flowsight.export.base import DEFAULT_HORIZON_DAYS, DEFAULT_METRIC
@@ -66,6 +75,7 @@ def write_output(text: str, output: Path | None) -> None:
 )
 @click.option("--smtp-smarthost", default="localhost:25", show_default=True)
 @click.option("--smtp-from", default="alertmanager@localhost", show_default=True)
+@crd_options
 def command(
     format_name: str,
     file: Path,
@@ -76,6 +86,12 @@ def command(
     horizon_days: int,
     smtp_smarthost: str,
     smtp_from: str,
+    variant: str | None,
+    labels: tuple[str, ...],
+    resource_name: str | None,
+    namespace: str | None,
+    resource_labels: tuple[str, ...],
+    merge_into: Path | None,
 ) -> None:
     """Generate monitoring for the workload in FILE.
 
@@ -87,9 +103,18 @@ def command(
       grafana       dashboard JSON, a row per criticality
 
     \b
+    --format picks a variant:
+      prometheus    rules (default) | prometheusrule (monitoring.coreos.com/v1 CRD)
+      alertmanager  config (default) | route (a subtree to merge) |
+                    alertmanagerconfig (monitoring.coreos.com/v1alpha1 CRD)
+
+    \b
     Example:
       flowsight export prometheus examples/relecloud/workload.yaml -o rules.yaml
+      flowsight export prometheus workload.yaml --format prometheusrule --label team=shop
+      flowsight export alertmanager workload.yaml --format route --merge-into alertmanager.yml
     """
+    metric, service_label = validated_names(metric, service_label)
     options = ExportOptions(
         metric=metric,
         service_label=service_label,
@@ -97,9 +122,18 @@ def command(
         horizon_days=horizon_days,
         smtp_smarthost=smtp_smarthost,
         smtp_from=smtp_from,
+        variant=checked_variant(format_name, variant),
+        alert_labels=pairs(labels, "--label", alert=True),
+        resource_name=resource_name,
+        namespace=namespace,
+        resource_labels=pairs(resource_labels, "--metadata-label", alert=False),
     )
-    workload = load_workload(file).workload
-    artifact = get_exporter(format_name).export(workload, options)
+    loaded = load_workload(file)
+    artifact = get_exporter(format_name).export(loaded.workload, options)
     for warning in artifact.warnings:
-        stderr.print(f"[yellow]warning:[/yellow] {warning}", markup=True)
-    write_output(artifact.text, output)
+        stderr.print(f"[yellow]warning:[/yellow] {escape(warning)}", markup=True)
+    print_findings(locate_findings(loaded, list(artifact.findings)), stderr)
+    text = artifact.text
+    if merge_into is not None:
+        text = merged_alertmanager(format_name, loaded.workload, options, merge_into)
+    write_output(text, output)

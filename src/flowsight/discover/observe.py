@@ -136,11 +136,24 @@ class Grouping:
     step: str = "CAST(NULL AS VARCHAR)"
     #: component id -> SQL for 'this span is the component's work' (cost's rule)
     components: tuple[tuple[str, str], ...] = ()
+    #: discover reads the traffic's shape (hours, child-span sequences); drift does not
+    shape: bool = True
+
+    def rule_groups(self) -> dict[str, list[str]]:
+        """Label of each distinct span rule -> the components it measures (twins share one)."""
+        by_rule: dict[str, list[str]] = {}
+        for cid, sql in self.components:
+            by_rule.setdefault(sql, []).append(cid)
+        return {f"r{i}": ids for i, ids in enumerate(by_rule.values())}
 
     def component_list(self) -> str:
         if not self.components:
             return "CAST([] AS VARCHAR[])"
-        cases = ", ".join(f"CASE WHEN {sql} THEN {_quote(cid)} END" for cid, sql in self.components)
+        rules = dict(self.components)
+        cases = ", ".join(
+            f"CASE WHEN {rules[ids[0]]} THEN {_quote(label)} END"
+            for label, ids in self.rule_groups().items()
+        )
         return f"list_filter([{cases}], lambda x: x IS NOT NULL)"
 
     @classmethod
@@ -187,8 +200,12 @@ def _slim_table(start_ns: int, end_ns: int, grouping: Grouping) -> str:
         f"FROM (SELECT *, CASE WHEN {entry} THEN {grouping.flow} END AS flow, "
         f"CASE WHEN kind = 2 THEN {route} END AS ep, {lookups} "
         f"FROM (SELECT *, coalesce(http_route, url_path) AS route FROM spans WHERE {window}) "
-        "AS windowed) AS attributed"
+        f"AS windowed) AS attributed{'' if grouping.shape else _SHAPELESS}"
     )
+
+
+#: Without the traffic's shape, an INTERNAL child span matters only as a component's work.
+_SHAPELESS = " WHERE NOT (kind = 1 AND parent_span_id <> '' AND len(comps) = 0)"
 
 
 _ENTRIES = """
@@ -199,11 +216,11 @@ SELECT s.*,
   CASE WHEN s.kind = 2 AND s.route IS NOT NULL THEN s.route ELSE s.name END AS ep_route,
   CASE WHEN s.kind = 2 AND s.route IS NOT NULL THEN s.http_method END AS ep_method
 FROM s
-LEFT JOIN (SELECT t, sid FROM s WHERE kind = 3 AND synthetic IS NULL) AS caller
-  ON s.kind = 2 AND caller.t = s.t AND caller.sid = s.pid
 WHERE (s.kind IN (2, 5) OR s.pid IS NULL)
   AND NOT (s.kind NOT IN (2, 5) AND s.synthetic IS NOT NULL)
-  AND caller.sid IS NULL
+  AND NOT (s.kind = 2 AND s.pid IS NOT NULL AND EXISTS (
+    SELECT 1 FROM s AS caller WHERE caller.kind = 3 AND caller.synthetic IS NULL
+      AND caller.t = s.t AND caller.sid = s.pid))
 """
 
 _KEY = "service, ep_kind, ep_method, ep_route, grp, stp"
@@ -237,7 +254,7 @@ _OWNERS = [
     "CREATE TEMP TABLE multi AS SELECT t FROM e GROUP BY t HAVING count(*) > 1",
     f"CREATE TEMP TABLE one AS SELECT t, {', '.join(f'any_value({k.strip()}) AS {k.strip()}' for k in _KEY.split(','))}, "
     "any_value(sid) AS sid, any_value(start_ns) AS start_ns FROM e "
-    "WHERE t NOT IN (SELECT t FROM multi) GROUP BY t",
+    "ANTI JOIN multi USING (t) GROUP BY t",
 ]
 
 
@@ -247,9 +264,9 @@ def _owned(spans: str, columns: str) -> str:
     return (
         f"SELECT {_E_KEY}, e.sid AS entry_span, {columns} FROM ({spans}) AS x "
         "LEFT JOIN one AS e ON x.t = e.t AND x.start_ns >= e.start_ns "
-        "WHERE x.t NOT IN (SELECT t FROM multi) "
+        "WHERE NOT EXISTS (SELECT 1 FROM multi AS m WHERE m.t = x.t) "
         f"UNION ALL SELECT {_E_KEY}, e.sid AS entry_span, {columns} FROM "
-        f"(SELECT * FROM ({spans}) AS y WHERE y.t IN (SELECT t FROM multi)) AS x "
+        f"(SELECT y.* FROM ({spans}) AS y SEMI JOIN multi AS m ON m.t = y.t) AS x "
         "ASOF LEFT JOIN e ON x.t = e.t AND x.start_ns >= e.start_ns"
     )
 
@@ -271,6 +288,11 @@ FROM ({_owned(_CALL_SPANS, "x.dep, x.dep_attr, x.bad, x.duration_ns, x.comps")})
 WHERE dep IS NOT NULL AND entry_span IS NOT NULL GROUP BY ALL
 """
 
+
+#: Drift needs only how many calls a flow makes to what (no latency, no entry counts).
+_CALL_COUNTS = _CALLS.replace("quantile_disc(duration_ns, 0.95)", "0").replace(
+    "count(DISTINCT entry_span)", "0"
+)
 
 _TRANSITIONS = f"""
 WITH ordered AS (
@@ -320,11 +342,13 @@ def _observe(
         _key(r): EntryStats(_key(r), int(r[6]), int(r[7] or 0), int(r[8]), int(r[9]), int(r[10]))
         for r in connection.execute(_ENTRY_STATS).fetchall()
     }
-    for row in connection.execute(_ENTRY_HOURS).fetchall():
-        entries[_key(row)].hours[int(row[6])] = int(row[7])
-    for row in connection.execute(_SEQUENCES).fetchall():
-        stats = entries[_key(row)]
-        stats.sequence, stats.sequence_count = tuple(str(row[6]).split(_SEP)), int(row[7])
+    if grouping.shape:
+        for row in connection.execute(_ENTRY_HOURS).fetchall():
+            entries[_key(row)].hours[int(row[6])] = int(row[7])
+        for row in connection.execute(_SEQUENCES).fetchall():
+            stats = entries[_key(row)]
+            stats.sequence, stats.sequence_count = tuple(str(row[6]).split(_SEP)), int(row[7])
+    groups = grouping.rule_groups()
     calls = [
         CallStats(
             _key(r),
@@ -334,15 +358,16 @@ def _observe(
             int(r[9] or 0),
             int(r[10]),
             int(r[11]),
-            tuple(r[12] or ()),
+            tuple(cid for label in r[12] or () for cid in groups[label]),
         )
-        for r in connection.execute(_CALLS).fetchall()
+        for r in connection.execute(_CALLS if grouping.shape else _CALL_COUNTS).fetchall()
     ]
     work = []
     if grouping.components:
         work = [
-            ComponentWork(None if r[0] is None else _key(r), str(r[6]), int(r[7]), int(r[8] or 0))
+            ComponentWork(None if r[0] is None else _key(r), cid, int(r[7]), int(r[8] or 0))
             for r in connection.execute(_COMPONENTS).fetchall()
+            for cid in groups[str(r[6])]
         ]
     transitions = sorted(
         ((_key(r), _key(r[6:]), int(r[12])) for r in connection.execute(_TRANSITIONS).fetchall()),

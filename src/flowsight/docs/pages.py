@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flowsight.docs.diagrams import flow_diagram, process_diagram
-from flowsight.docs.markdown import bullet_list, document, numbered_list, table
+from flowsight.docs.markdown import Raw, bullet_list, document, link, numbered_list, table, text
 from flowsight.docs.targets import downtime_text, schedule_name, target_rows
 from flowsight.model import CRITICALITY_RANK, Flow, Workload, format_duration
 
@@ -31,7 +31,7 @@ def catalog(workload: Workload) -> str:
         target = flow.targets.reliability
         rows.append(
             (
-                f"[{flow.name}]({flow_page_name(flow)})",
+                link(flow.name, flow_page_name(flow)),
                 flow.kind,
                 flow.criticality,
                 party_name(workload, flow.owner),
@@ -51,8 +51,8 @@ def catalog(workload: Workload) -> str:
     )
     return document(
         [
-            f"# {workload.workload.name}: flow catalog",
-            workload.workload.description,
+            f"# {text(workload.workload.name)}: flow catalog",
+            text(workload.workload.description) if workload.workload.description else None,
             table(headers, rows),
             "Downtime budgets count only the minutes the flow's schedule is open, "
             "averaged over a month of 30.44 days.",
@@ -138,14 +138,14 @@ def flow_page(workload: Workload, flow: Flow) -> str:
     ]
     return document(
         [
-            f"# {flow.name}",
-            "[Back to the catalog](index.md)",
+            f"# {text(flow.name)}",
+            Raw("[Back to the catalog](index.md)"),
             _business_section(workload, flow),
             "## Escalation path",
-            numbered_list(party_name(workload, p) for p in flow.escalation_path) or "not set",
+            numbered_list(text(party_name(workload, p)) for p in flow.escalation_path) or "not set",
             "## Targets",
             table(("Pillar", "Target"), target_rows(workload, flow)),
-            f"Downtime budget: {downtime_text(workload, flow)}."
+            f"Downtime budget: {text(downtime_text(workload, flow))}."
             if flow.targets.reliability
             else None,
             "## Steps",
@@ -154,6 +154,6 @@ def flow_page(workload: Workload, flow: Flow) -> str:
             "## Dependencies" if flow.dependencies else None,
             _dependencies_section(flow),
             "## Planned maintenance" if maintenance else None,
-            bullet_list(maintenance) if maintenance else None,
+            bullet_list(text(m) for m in maintenance) if maintenance else None,
         ]
     )

@@ -54,6 +54,7 @@ def grouping(workload: Workload) -> Grouping:
         group="flow",
         step=step_case(plan, DIALECT),
         components=conditions,
+        shape=False,
     )
 
 

@@ -168,7 +168,7 @@ def _escalation(workload: Workload, plan: FlowPlan) -> list[Contact]:
             Contact(
                 party_id,
                 party.name if party else None,
-                party.contact if party else None,
+                party.contact_label if party else None,
                 bool(party and party.on_call),
             )
         )

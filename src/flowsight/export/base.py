@@ -1,4 +1,4 @@
-"""The one exporter interface, its registry and the shared serialisers.
+"""The one exporter interface and the shared serialisers (the registry: export/registry.py).
 
 Every exporter turns a validated Workload into one artifact built as plain
 data and serialised here, so no output is ever string-templated (Go-template
@@ -16,6 +16,8 @@ from typing import Any, Protocol
 
 import yaml
 
+from flowsight.errors import ExportError
+from flowsight.findings import Finding
 from flowsight.model import Workload
 
 DEFAULT_METRIC = "http_server_request_duration_seconds"
@@ -34,6 +36,14 @@ class ExportOptions:
     horizon_days: int = DEFAULT_HORIZON_DAYS
     smtp_smarthost: str = "localhost:25"
     smtp_from: str = "alertmanager@localhost"
+    #: The exporter's output variant (`--format`); None is the exporter's default.
+    variant: str | None = None
+    #: Extra alert labels (`--label k=v`), over the workload's own.
+    alert_labels: tuple[tuple[str, str], ...] = ()
+    #: Kubernetes metadata of CRD outputs (PrometheusRule, AlertmanagerConfig).
+    resource_name: str | None = None
+    namespace: str | None = None
+    resource_labels: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -43,6 +53,8 @@ class Artifact:
     text: str
     filename: str
     warnings: tuple[str, ...] = ()
+    #: Located warnings about the output (printed; they do not change the exit code).
+    findings: tuple[Finding, ...] = ()
 
 
 class Exporter(Protocol):
@@ -66,13 +78,35 @@ def register(exporter: Exporter) -> Exporter:
     return exporter
 
 
+def variant(options: ExportOptions, known: tuple[str, ...]) -> str:
+    """The chosen output variant of an exporter whose variants are `known` (first: default)."""
+    chosen = options.variant or known[0]
+    if chosen not in known:
+        raise ExportError(
+            f"unknown --format '{chosen}' for this exporter", hint=f"use one of: {', '.join(known)}"
+        )
+    return chosen
+
+
 class _Dumper(yaml.SafeDumper):
-    """Block style; multi-line strings as literal blocks so expressions stay readable."""
+    """Block style; multi-line strings as literal blocks so expressions stay readable.
+
+    Never anchors and aliases (`&id001`/`*id001`): a list shared by two rules is
+    written out twice, because Kubernetes, promtool and people read plain YAML.
+    """
+
+    def ignore_aliases(self, data: Any) -> bool:
+        return True
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
-    style = "|" if "\n" in value else None
+    style = "|" if "\n" in value and _block_safe(value) else None
     return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+def _block_safe(value: str) -> bool:
+    """A literal block keeps the text exactly only without carriage returns or edge spaces."""
+    return not any(c in value for c in "\r\x85\u2028\u2029") and value == value.strip(" \t")
 
 
 _Dumper.add_representer(str, _str)

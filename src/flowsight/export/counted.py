@@ -26,6 +26,7 @@ from datetime import timedelta
 from typing import Any
 
 from flowsight.export.base import ExportOptions
+from flowsight.export.escape import selector
 from flowsight.export.sli import Objective, Queries
 from flowsight.model import Flow, Workload
 from flowsight.slo.maintenance import excluded_windows
@@ -37,11 +38,6 @@ BAD = "flowsight:flow_bad:increase1m"
 #: The flow group's evaluation interval: one sample per minute.
 INTERVAL = "1m"
 _HALF_INTERVAL = timedelta(seconds=30)
-
-
-def selector(name: str, **labels: str) -> str:
-    inner = ", ".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
-    return f"{name}{{{inner}}}"
 
 
 def duration(window: timedelta) -> str:

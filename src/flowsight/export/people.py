@@ -12,7 +12,8 @@ def party_text(workload: Workload, party_id: str | None) -> str:
     party = workload.party(party_id)
     if party is None:
         return party_id
-    return f"{party.name} <{party.contact}>" if party.contact else party.name
+    contact = party.contact_label
+    return f"{party.name} <{contact}>" if contact else party.name
 
 
 def escalation_text(workload: Workload, flow: Flow) -> str:

@@ -6,6 +6,10 @@ open, on-time maintenance excluded), and page and ticket alerts whose tiers and
 factors come from the SLO policy (flowsight.slo), gated by
 `flowsight:flow_counted` so they fire only while the flow's schedule is open
 (flowsight.export.schedule_gate) and no on-time maintenance runs.
+Alerts and their text are built in flowsight.export.prometheus_alerts; the
+`prometheusrule` variant wraps the same groups in the operator's CRD
+(flowsight.export.prometheus_crd). A flow's own PromQL SLI, when declared,
+replaces the derived selectors (flowsight.export.sli).
 """
 
 from __future__ import annotations
@@ -14,15 +18,31 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import flowsight.export.counted as counted
-from flowsight.export.base import Artifact, ExportOptions, FunctionExporter, dump_yaml, register
-from flowsight.export.burnrate import TIERS, factor, number, threshold, window_label, windows
-from flowsight.export.people import escalation_text, party_text
+from flowsight.export.base import (
+    Artifact,
+    ExportOptions,
+    FunctionExporter,
+    dump_yaml,
+    register,
+    variant,
+)
+from flowsight.export.burnrate import number, window_label, windows
+from flowsight.export.escape import selector as _selector
+from flowsight.export.escape import template_literal
+from flowsight.export.prometheus_alerts import (
+    ALERT_NAMES,
+    SCHEDULE_OPEN,
+    WORKLOAD_LABEL,
+    alert_rules,
+    error_ratio_name,
+    workload_key,
+)
+from flowsight.export.prometheus_crd import prometheus_rule
 from flowsight.export.schedule_gate import build_gate
-from flowsight.export.sli import Objective, Queries, objectives
+from flowsight.export.sli import Objective, Queries, objectives, unmatched_selector_findings
 from flowsight.model import Flow, Schedule, Workload, format_duration
-from flowsight.slo.tiers import severity
 
-SCHEDULE_OPEN = "flowsight:schedule_open"
+__all__ = ["ALERT_NAMES", "SCHEDULE_OPEN", "build_rules", "error_ratio_name", "export_prometheus"]
 SCHEDULE_OFFSET = "flowsight:schedule_utc_offset_seconds"
 SCHEDULE_LOCAL = "flowsight:schedule_local_week_seconds"
 SLICE_GOOD = "flowsight:flow_slice_good"
@@ -32,19 +52,12 @@ SLO_WINDOW = "flowsight:flow_error_ratio:slo_window"
 REMAINING = "flowsight:flow_error_budget_remaining:ratio"
 LATENCY = "flowsight:flow_latency_seconds:rate5m"
 HORIZON_NOTICE = timedelta(days=30)
-ALERT_NAMES = {"availability": "FlowsightErrorBudgetBurn", "latency": "FlowsightLatencyBudgetBurn"}
+FORMATS = ("rules", "prometheusrule")
 
 
-def error_ratio_name(window: timedelta) -> str:
-    return f"flowsight:flow_error_ratio:rate{window_label(window)}"
-
-
-def _selector(name: str, **labels: str) -> str:
-    inner = ", ".join(f'{key}="{value}"' for key, value in sorted(labels.items()))
-    return f"{name}{{{inner}}}"
-
-
-def schedule_group(schedules: list[Schedule], options: ExportOptions) -> dict[str, Any]:
+def schedule_group(
+    workload: Workload, schedules: list[Schedule], options: ExportOptions
+) -> dict[str, Any]:
     """Offset and open/closed recordings per schedule, plus the horizon-ending ticket."""
     rules: list[dict[str, Any]] = []
     end = 0
@@ -79,7 +92,12 @@ def schedule_group(schedules: list[Schedule], options: ExportOptions) -> dict[st
         {
             "alert": "FlowsightScheduleHorizonEnding",
             "expr": f"vector(time()) > {end - int(HORIZON_NOTICE.total_seconds())}",
-            "labels": {"severity": "ticket"},
+            "labels": {
+                **{k: template_literal(v) for k, v in workload.workload.labels.items()},
+                **{k: template_literal(v) for k, v in options.alert_labels},
+                "severity": "ticket",
+                WORKLOAD_LABEL: workload_key(workload),
+            },
             "annotations": {
                 "summary": f"flowsight schedule gates end on {until}; regenerate the rules",
                 "description": (
@@ -133,80 +151,6 @@ def _latency_rule(objective: Objective, options: ExportOptions) -> dict[str, Any
     }
 
 
-def _alert_text(
-    workload: Workload, objective: Objective, schedule: Schedule, parts: list[str]
-) -> dict[str, str]:
-    flow = objective.flow
-    reliability = objective.reliability
-    impact = flow.business_impact.description if flow.business_impact else "not declared"
-    return {
-        "summary": (
-            f"{flow.name} ({flow.criticality} criticality) is burning its "
-            f"{objective.describe()} error budget too fast"
-        ),
-        "description": (
-            f"Over the {reliability.window} SLO window, {' or '.join(parts)}. "
-            f"The {schedule.name or schedule.id} schedule ({schedule.timezone}) is open. "
-            f"Business impact: {impact}"
-        ),
-        "owner": party_text(workload, flow.owner),
-        "escalation_path": escalation_text(workload, flow),
-        "recovery_time_objective": format_duration(reliability.rto) if reliability.rto else "none",
-    }
-
-
-def _alert_rules(
-    workload: Workload, objective: Objective, schedule: Schedule, warnings: list[str]
-) -> list[dict[str, Any]]:
-    flow = objective.flow
-    labels = {"flow": flow.id, "objective": objective.key}
-    rules = []
-    for burn in ("fast", "slow"):
-        raised = severity(flow, burn)
-        if raised is None:
-            continue
-        clauses, parts = [], []
-        for tier in (t for t in TIERS if t.burn == burn):
-            days = objective.reliability.window_days
-            rate, limit = (
-                factor(tier, schedule, days),
-                threshold(tier, schedule, days, objective.percent),
-            )
-            if limit >= 1:
-                warnings.append(
-                    f"{flow.id}: the {tier.name} tier of {objective.key} can never fire "
-                    f"(it needs an error ratio of {number(limit)}); it was left out"
-                )
-                continue
-            long_, short = (
-                _selector(error_ratio_name(w), **labels) for w in (tier.long, tier.short)
-            )
-            clauses.append(f"({long_} > {number(limit)} and {short} > {number(limit)})")
-            parts.append(
-                f"{format_duration(tier.long)} and {format_duration(tier.short)} error ratios exceed "
-                f"{number(limit)} ({number(rate)}x the sustainable rate: {number(tier.budget_share * 100)}% "
-                f"of the budget in {format_duration(tier.long)})"
-            )
-        if not clauses:
-            continue
-        rules.append(
-            {
-                "alert": ALERT_NAMES[objective.kind],
-                "expr": f"({' or '.join(clauses)}) and on () {counted.counted_now(flow)}",
-                "labels": {
-                    "flow": flow.id,
-                    "objective": objective.key,
-                    "criticality": flow.criticality,
-                    "severity": raised,
-                    "burn": burn,
-                    "schedule": schedule.id,
-                },
-                "annotations": _alert_text(workload, objective, schedule, parts),
-            }
-        )
-    return rules
-
-
 def flow_groups(
     workload: Workload, flow: Flow, options: ExportOptions, warnings: list[str]
 ) -> list[dict[str, Any]]:
@@ -221,7 +165,7 @@ def flow_groups(
         rules += _ratio_rules(objective, options) + _meta_rules(objective, schedule)
         if objective.threshold is not None:
             rules.append(_latency_rule(objective, options))
-        rules += _alert_rules(workload, objective, schedule, warnings)
+        rules += alert_rules(workload, objective, schedule, options, warnings)
     groups.append(
         {"name": f"flowsight-flow-{flow.id}", "interval": counted.INTERVAL, "rules": rules}
     )
@@ -281,7 +225,7 @@ def build_rules(workload: Workload, options: ExportOptions) -> tuple[dict[str, A
     schedules = sorted(
         {workload.flow_schedule(f).id: workload.flow_schedule(f) for f in flows}.items()
     )
-    groups = [schedule_group([s for _, s in schedules], options)]
+    groups = [schedule_group(workload, [s for _, s in schedules], options)]
     for flow in flows:
         groups += flow_groups(workload, flow, options, warnings)
     groups.append(slo_window_group(workload, flows))
@@ -289,8 +233,16 @@ def build_rules(workload: Workload, options: ExportOptions) -> tuple[dict[str, A
 
 
 def export_prometheus(workload: Workload, options: ExportOptions) -> Artifact:
+    """A Prometheus rule file, or (`--format prometheusrule`) the operator's PrometheusRule."""
+    chosen = variant(options, FORMATS)
     data, warnings = build_rules(workload, options)
-    return Artifact(dump_yaml(data), "flowsight-rules.yaml", tuple(warnings))
+    findings = tuple(unmatched_selector_findings(workload, options))
+    if chosen == "prometheusrule":
+        resource = prometheus_rule(workload, data, options)
+        return Artifact(
+            dump_yaml(resource), "flowsight-prometheusrule.yaml", tuple(warnings), findings
+        )
+    return Artifact(dump_yaml(data), "flowsight-rules.yaml", tuple(warnings), findings)
 
 
 EXPORTER = register(

@@ -9,14 +9,18 @@ Grafana exporters all build their queries here, so they measure the same thing.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import timedelta
 
 from flowsight.errors import ExportError
-from flowsight.export.base import ExportOptions
+from flowsight.export.base import DEFAULT_METRIC, ExportOptions
 from flowsight.export.burnrate import error_budget, number
-from flowsight.model import Flow, ReliabilityTarget, RouteMatch, format_duration
+from flowsight.export.escape import label_name, promql_string
+from flowsight.findings import Finding
+from flowsight.model import Flow, ReliabilityTarget, RouteMatch, Workload, format_duration
+from flowsight.model.flow import PrometheusSli
 from flowsight.slo.attribution import is_glob, route_regex
 
 SERVER_ERRORS = "5.."
@@ -70,8 +74,7 @@ def objectives(flow: Flow) -> list[Objective]:
     return found
 
 
-def _quote(value: str) -> str:
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
+_quote = promql_string
 
 
 def _route_groups(routes: list[RouteMatch]) -> list[tuple[str | None, str | None, list[str]]]:
@@ -105,7 +108,7 @@ def selectors(flow: Flow, options: ExportOptions) -> list[list[str]]:
             result.append(matchers)
         return result
     if telemetry and telemetry.attribute:
-        label = "".join(c if c.isalnum() else "_" for c in telemetry.attribute)
+        label = label_name(telemetry.attribute)
         return [[f"{label}={_quote(telemetry.value or flow.id)}"]]
     raise ExportError(
         f"flow '{flow.id}' has a reliability target but no telemetry mapping",
@@ -127,9 +130,36 @@ def _sum_rate(series: str, groups: list[list[str]], extra: list[str], window: st
     return f"sum({' or '.join(parts)})"
 
 
+_WINDOW = re.compile(r"\{\{\s*\.window\s*\}\}")
+
+
+def _in_window(query: str, window: str) -> str:
+    """The team's query with `{{.window}}` replaced by the rule's range."""
+    return _WINDOW.sub(window, query)
+
+
+def _with_matcher(series_selector: str, matcher: str) -> str:
+    """`h_bucket{job="x"}` + `le="0.5"` -> `h_bucket{job="x", le="0.5"}`."""
+    text = series_selector.strip()
+    if not text.endswith("}"):
+        return f"{text}{{{matcher}}}"
+    head = text[:-1].rstrip()
+    return f"{head}{matcher}}}" if head.endswith("{") else f"{head}, {matcher}}}"
+
+
+def custom_sli(flow: Flow) -> PrometheusSli | None:
+    """The flow's own PromQL, when its team declared one."""
+    return flow.telemetry.prometheus if flow.telemetry else None
+
+
 @dataclass(frozen=True)
 class Queries:
-    """PromQL builders for one objective; `window` is a Prometheus duration such as `5m`."""
+    """PromQL builders for one objective; `window` is a Prometheus duration such as `5m`.
+
+    A flow's own PromQL (telemetry.prometheus) wins: `error_query`/`total_query`
+    for availability, `latency_histogram` for latency; the rest comes from the
+    selectors derived from its routes or attribute.
+    """
 
     objective: Objective
     options: ExportOptions
@@ -138,11 +168,29 @@ class Queries:
     def _groups(self) -> list[list[str]]:
         return selectors(self.objective.flow, self.options)
 
+    @property
+    def _custom(self) -> PrometheusSli | None:
+        return custom_sli(self.objective.flow)
+
+    @property
+    def _histogram(self) -> str | None:
+        custom = self._custom
+        return custom.latency_histogram if custom else None
+
     def total(self, window: str) -> str:
+        custom = self._custom
+        if self.objective.threshold is None and custom and custom.total_query:
+            return f"({_in_window(custom.total_query, window)})"
+        if self.objective.threshold is not None and self._histogram:
+            inf = _with_matcher(self._histogram, 'le="+Inf"')
+            return f"sum(rate({inf}[{window}]))"
         return _sum_rate(f"{self.options.metric}_count", self._groups, [], window)
 
     def bad(self, window: str) -> str:
         """Failed requests per second (availability); zero, not absent, when none failed."""
+        custom = self._custom
+        if custom and custom.error_query:
+            return f"(({_in_window(custom.error_query, window)}) or vector(0))"
         codes = (
             CLIENT_AND_SERVER_ERRORS
             if self.objective.reliability.client_errors_are_bad
@@ -156,6 +204,8 @@ class Queries:
         if self.objective.threshold is None:
             return f"({self.total(window)} - {self.bad(window)})"
         matcher = _le_matcher(self.objective.threshold)
+        if self._histogram:
+            return f"sum(rate({_with_matcher(self._histogram, matcher)}[{window}]))"
         return _sum_rate(f"{self.options.metric}_bucket", self._groups, [matcher], window)
 
     def error_ratio(self, window: str) -> str:
@@ -166,7 +216,75 @@ class Queries:
         return f"1 - {self.good(window)} / {total}"
 
     def quantile(self, percentile: float, window: str) -> str:
-        parts = [
-            f"rate({self.options.metric}_bucket{{{', '.join(m)}}}[{window}])" for m in self._groups
-        ]
-        return f"histogram_quantile({number(percentile / 100)}, sum by (le) ({' or '.join(parts)}))"
+        if self._histogram:
+            inner = f"rate({self._histogram.strip()}[{window}])"
+        else:
+            inner = " or ".join(
+                f"rate({self.options.metric}_bucket{{{', '.join(m)}}}[{window}])"
+                for m in self._groups
+            )
+        return f"histogram_quantile({number(percentile / 100)}, sum by (le) ({inner}))"
+
+
+#: Labels the OpenTelemetry HTTP server metrics carry (semantic conventions), plus
+#: the target labels Prometheus adds (`job`, `instance`) and the service name.
+STANDARD_HTTP_LABELS = frozenset(
+    {
+        "http_request_method",
+        "http_response_status_code",
+        "http_route",
+        "url_scheme",
+        "network_protocol_name",
+        "network_protocol_version",
+        "server_address",
+        "server_port",
+        "error_type",
+        "service_name",
+        "job",
+        "instance",
+    }
+)
+
+
+def _derives_selectors(objective: Objective) -> bool:
+    custom = custom_sli(objective.flow)
+    if custom is None:
+        return True
+    if objective.threshold is None:
+        return custom.error_query is None
+    return custom.latency_histogram is None
+
+
+def unmatched_selector_findings(workload: Workload, options: ExportOptions) -> list[Finding]:
+    """Warnings for derived selectors that no standard OpenTelemetry HTTP series can match.
+
+    A flow mapped by a custom span attribute (`app.flow`) becomes a label
+    (`app_flow`) that the OTel HTTP server histogram never has, so its rules
+    would stay silent forever; the fix is routes or the team's own PromQL.
+    """
+    if options.metric != DEFAULT_METRIC:
+        return []
+    findings = []
+    for index, flow in enumerate(workload.flows):
+        telemetry = flow.telemetry
+        if telemetry is None or any(r.route for r in telemetry.routes) or not telemetry.attribute:
+            continue
+        if not any(_derives_selectors(o) for o in objectives(flow)):
+            continue
+        label = label_name(telemetry.attribute)
+        if label in STANDARD_HTTP_LABELS:
+            continue
+        findings.append(
+            Finding(
+                "export.selector-unmatched",
+                "warning",
+                f"flow '{flow.id}' is mapped by the span attribute "
+                f"'{telemetry.attribute}', exported as the label '{label}', which the "
+                f"OpenTelemetry HTTP metrics ({options.metric}) never carry: its rules can "
+                "never match a series",
+                path=f"flows[{index}].telemetry.attribute",
+                hint="map the flow by telemetry.routes, or give its SLI as PromQL in "
+                "telemetry.prometheus (error_query/total_query, latency_histogram)",
+            )
+        )
+    return findings

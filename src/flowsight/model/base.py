@@ -64,3 +64,31 @@ class StrictModel(BaseModel):
     """Base of every model class: unknown keys and type coercion are errors."""
 
     model_config = ConfigDict(extra="forbid", strict=True, frozen=False)
+
+
+#: Labels flowsight itself puts on every alert; a workload cannot override them.
+RESERVED_ALERT_LABELS = frozenset(
+    {"alertname", "flow", "objective", "criticality", "severity", "burn", "schedule"}
+    | {"flowsight_workload", "quantile"}
+)
+
+
+def _alert_labels(value: Any) -> Any:
+    if isinstance(value, dict):
+        for key in value:
+            if isinstance(key, str) and key in RESERVED_ALERT_LABELS:
+                raise ValueError(
+                    f"label '{key}' is set by flowsight itself; choose another name "
+                    "(for example 'team' or 'cluster')"
+                )
+    return value
+
+
+AlertLabels = Annotated[
+    dict[
+        Annotated[str, Field(pattern=r"^[a-zA-Z_][a-zA-Z0-9_]*$", max_length=100)],
+        Annotated[str, Field(max_length=1000)],
+    ],
+    BeforeValidator(_alert_labels),
+]
+"""Extra labels of exported alerts: Prometheus label names, any text as values."""

@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from flowsight.model.base import Duration, Identifier, Percent, StrictModel
+from flowsight.model.base import AlertLabels, Duration, Identifier, Percent, StrictModel
 
 Classification = Literal["public", "internal", "confidential", "restricted"]
 Budgeting = Literal["requests", "timeslices"]
@@ -95,6 +95,10 @@ class OperationsTarget(StrictModel):
     )
     alert_severity: Literal["page", "ticket", "none"] = "ticket"
     dashboards: list[str] = Field(default_factory=list)
+    labels: AlertLabels = Field(
+        default_factory=dict,
+        description="Labels the flow's alerts carry (over the workload's), e.g. {team: checkout}.",
+    )
 
 
 class Targets(StrictModel):

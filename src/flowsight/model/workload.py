@@ -7,7 +7,8 @@ from typing import Any, Literal
 
 from pydantic import Field, PrivateAttr, model_validator
 
-from flowsight.model.base import Identifier, Percent, StrictModel
+from flowsight.model.base import AlertLabels, Identifier, Percent, StrictModel
+from flowsight.model.contact import Contact, contact_text
 from flowsight.model.flow import Criticality, Flow
 from flowsight.model.schedule import ALWAYS, Schedule, always_schedule
 
@@ -32,6 +33,10 @@ class WorkloadInfo(StrictModel):
     name: str
     description: str | None = None
     owner: Identifier | None = None
+    labels: AlertLabels = Field(
+        default_factory=dict,
+        description="Labels every exported alert carries, e.g. {team: shop, cluster: eu-1}.",
+    )
 
 
 class Party(StrictModel):
@@ -43,8 +48,17 @@ class Party(StrictModel):
     scope: PartyScope = Field(
         default="team", description="Breadth of responsibility; grows along an escalation path."
     )
-    contact: str | None = None
+    contact: str | Contact | None = Field(
+        default=None,
+        description="An e-mail address or http(s) URL, or {kind: email|slack|pagerduty|"
+        "opsgenie|webhook, ...}.",
+    )
     on_call: bool = False
+
+    @property
+    def contact_label(self) -> str | None:
+        """The contact as people read it (address, channel, URL)."""
+        return contact_text(self.contact)
 
 
 class SpanMatch(StrictModel):

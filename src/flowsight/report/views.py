@@ -108,7 +108,7 @@ def _party(workload: Workload, party_id: str | None) -> dict[str, Any] | None:
     return {
         "id": party_id,
         "name": party.name if party else party_id,
-        "contact": party.contact if party else None,
+        "contact": party.contact_label if party else None,
         "on_call": bool(party and party.on_call),
     }
 

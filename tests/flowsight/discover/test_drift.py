@@ -15,6 +15,7 @@ from flowsight.drift.stats import availability_upper, below_objective, poisson_t
 from flowsight.findings import Finding
 from flowsight.load import load_workload
 from flowsight.telemetry import TelemetryStore, open_store, record_spans
+from tests.flowsight.check.test_github import parse
 from tests.flowsight.discover.traffic import SHOP_WORKLOAD, shop_traffic
 
 FROM = datetime(2026, 11, 13, tzinfo=UTC)
@@ -117,6 +118,27 @@ def test_cli_exit_codes_and_formats(faithful: TelemetryStore, tmp_path: Path) ->
     sarif = json.loads(CliRunner().invoke(cli, [*args, "--format", "sarif"]).output)
     rules = sarif["runs"][0]["tool"]["driver"]["rules"]
     assert "drift.unclaimed-route" in {r["id"] for r in rules}
+
+
+def test_github_format_annotates_the_workload_at_the_drift(
+    faithful: TelemetryStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    renamed = SHOP_WORKLOAD.replace("route: /products, step: list", "route: /x, step: list")
+    Path("shop.yaml").write_text(renamed)
+    args = ["drift", "shop.yaml", "--db", str(faithful.path), "--to", TO.isoformat()]
+    found = CliRunner().invoke(cli, [*args, "--format", "github"])
+    assert found.exit_code == 1
+    (line,) = found.stdout.splitlines()
+    command, properties, message = parse(line)
+    assert command == "warning"
+    assert properties["file"] == "shop.yaml"
+    assert properties["title"] == "drift.unclaimed-route"
+    assert int(properties["line"]) == renamed.splitlines().index("flows:") + 2
+    assert "shop-web: GET /products received" in message and "(flows)" in message
+    Path("shop.yaml").write_text(SHOP_WORKLOAD)
+    clean = CliRunner().invoke(cli, [*args, "--format", "github"])
+    assert clean.exit_code == 0 and clean.stdout == ""
 
 
 def test_poisson_judgements() -> None:

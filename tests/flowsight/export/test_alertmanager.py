@@ -35,27 +35,30 @@ def test_pages_go_to_the_first_on_call_party_and_tickets_to_the_first_party(
     relecloud: Workload, tmp_path: Path
 ) -> None:
     path = _write(relecloud, tmp_path)
+    ours = "flowsight_workload=relecloud"
     # list-concerts escalates data-team -> data-oncall -> platform-oncall.
-    assert _route(path, "flow=list-concerts", "severity=page") == "party-data-oncall"
-    assert _route(path, "flow=list-concerts", "severity=ticket") == "party-data-team"
-    assert _route(path, "flow=purchase-ticket", "severity=page") == "party-app-oncall"
+    assert _route(path, ours, "flow=list-concerts", "severity=page") == "party-data-oncall"
+    assert _route(path, ours, "flow=list-concerts", "severity=ticket") == "party-data-team"
+    assert _route(path, ours, "flow=purchase-ticket", "severity=page") == "party-app-oncall"
     # Alerts of no flow (the schedule horizon ticket) reach the workload owner.
-    assert _route(path, "alertname=FlowsightScheduleHorizonEnding") == (
+    assert _route(path, ours, "alertname=FlowsightScheduleHorizonEnding") == (
         "party-director-of-operations"
     )
+    # Another system's alert with the same labels is not flowsight's to route.
+    assert _route(path, "flow=list-concerts", "severity=page") == "flowsight-default"
 
 
 def test_ticket_is_inhibited_by_a_page_of_the_same_flow(relecloud: Workload) -> None:
     config, _ = build_config(relecloud, GOLDEN_OPTIONS)
     inhibit = config["inhibit_rules"][0]
-    assert inhibit["source_matchers"] == ['severity="page"']
-    assert inhibit["target_matchers"] == ['severity="ticket"']
+    assert inhibit["source_matchers"] == ['flowsight_workload="relecloud"', 'severity="page"']
+    assert inhibit["target_matchers"] == ['flowsight_workload="relecloud"', 'severity="ticket"']
     assert inhibit["equal"] == ["flow"]
 
 
 def test_routes_are_ordered_by_criticality_and_timed_by_it(relecloud: Workload) -> None:
     config, _ = build_config(relecloud, GOLDEN_OPTIONS)
-    routes = config["route"]["routes"]
+    routes = config["route"]["routes"][0]["routes"]
     flows = [r["matchers"][0] for r in routes]
     assert flows[:4] == [
         'flow="authentication"',

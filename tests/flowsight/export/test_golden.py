@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from export_support import GOLDEN_OPTIONS, check_golden
 
+from flowsight.export.base import ExportOptions
 from flowsight.export.registry import exporters, get_exporter
+from flowsight.load import load_workload
 from flowsight.model import Workload
 
 
@@ -19,3 +23,22 @@ def test_golden_outputs_are_deterministic(relecloud: Workload) -> None:
     for exporter in exporters().values():
         first = exporter.export(relecloud, GOLDEN_OPTIONS).text
         assert exporter.export(relecloud, GOLDEN_OPTIONS).text == first
+
+
+SHOP = Path(__file__).parent / "workloads" / "shop.yaml"
+
+
+@pytest.mark.parametrize(
+    ("name", "variant"),
+    [
+        ("prometheus", "prometheusrule"),
+        ("alertmanager", "route"),
+        ("alertmanager", "alertmanagerconfig"),
+        ("grafana", None),
+    ],
+)
+def test_golden_shop_variants(name: str, variant: str | None) -> None:
+    """The CRD and subtree outputs, on a workload with labels, contacts, PromQL and maintenance."""
+    options = ExportOptions(horizon_start=GOLDEN_OPTIONS.horizon_start, variant=variant)
+    artifact = get_exporter(name).export(load_workload(SHOP).workload, options)
+    check_golden(f"shop-{artifact.filename}", artifact.text)
