@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -18,7 +18,9 @@ from flowsight.evaluate.latency import (
 )
 from flowsight.evaluate.measure import (
     MinuteRows,
+    Tally,
     burn_rates,
+    failing_slice_minutes,
     flow_budget,
     gaps,
     minutes_of,
@@ -128,8 +130,16 @@ def _steps(plan: FlowPlan, data: FlowData, bad_clients: bool) -> list[StepResult
 
 
 def _series(
-    plan: FlowPlan, data: FlowData, resolution: int, allowed: float | None, bad_clients: bool
+    plan: FlowPlan,
+    data: FlowData,
+    resolution: int,
+    bad_clients: bool,
+    remaining_after: Callable[[int], float | None] | None,
+    failing_slices: np.ndarray | None = None,
 ) -> list[SeriesPoint]:
+    """Points of the window with the budget's burn-down: `remaining_after(spent units)`
+    is the budget's own remaining ratio; the units spent by a point's end are bad
+    requests, or with `failing_slices` (bad slices' first minutes, sorted) bad slices."""
     inside = data.minutes.between(plan.start_minute, plan.end_minute)
     points, starts = np.unique(inside.minute // resolution, return_index=True)
     if not len(points):
@@ -140,8 +150,10 @@ def _series(
     empty = percentiles({}, (50.0, 95.0, 99.0))
     series, spent = [], 0
     for point, total, good in zip(points.tolist(), totals, goods, strict=True):
-        spent += total - good
-        remaining = None if not allowed else round((allowed - spent) / allowed, 6)
+        if failing_slices is None:
+            spent += total - good
+        else:
+            spent = int(np.searchsorted(failing_slices, (point + 1) * resolution))
         series.append(
             SeriesPoint(
                 at_minute(point * resolution),
@@ -150,10 +162,16 @@ def _series(
                 total - good,
                 round(100 * good / total, 6) if total else None,
                 latency.get(point, empty),
-                remaining,
+                remaining_after(spent) if remaining_after else None,
             )
         )
     return series
+
+
+def _remaining_after(result: Tally, objective: float) -> Callable[[int], float | None]:
+    """The budget's remaining ratio had `spent` units been bad: flow_budget (slo.budget)
+    computes every point, so the burn-down ends on the budget's own number."""
+    return lambda spent: flow_budget(replace(result, bad=spent), objective).remaining_ratio
 
 
 def _security(plan: FlowPlan, data: FlowData) -> Security | None:
@@ -268,8 +286,13 @@ def assemble(workload: Workload, plan: FlowPlan, data: FlowData, resolution: int
             plan,
             data,
             resolution,
-            budget.allowed if budget and budget.unit == "requests" else None,
             bad_clients,
+            _remaining_after(result, target.availability) if target else None,
+            (
+                failing_slice_minutes(data.minutes, late, target, *window)
+                if target and result.unit_minutes
+                else None
+            ),
         ),
     )
     flow_result.quantiles = quantiles(flow_result.percentiles_ms)

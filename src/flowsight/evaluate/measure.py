@@ -73,6 +73,28 @@ def tally(
     if not target or target.budgeting == "requests":
         valid = int(inside.total.sum())
         return Tally(valid, valid - int(inside.good(bad_clients).sum()), 0)
+    length, counted, failing = _slices(inside, late, target, bad_clients, lo, hi)
+    return Tally(len(counted), len(failing), length)
+
+
+def failing_slice_minutes(
+    rows: MinuteRows, late: set[int], target: ReliabilityTarget, lo: int, hi: int
+) -> np.ndarray:
+    """The first minute of every bad slice in [lo, hi), sorted: what a time-slice budget spent."""
+    bad_clients = bool(target.client_errors_are_bad)
+    length, _, failing = _slices(rows.between(lo, hi), late, target, bad_clients, lo, hi)
+    return np.array(sorted(failing), dtype=np.int64) * length
+
+
+def _slices(
+    inside: MinuteRows,
+    late: set[int],
+    target: ReliabilityTarget,
+    bad_clients: bool,
+    lo: int,
+    hi: int,
+) -> tuple[int, set[int], set[int]]:
+    """Slice length, the slices counted and the slices failing (late maintenance fails)."""
     length = max(1, round(target.slice.total_seconds() / 60)) if target.slice else 1
     threshold = (target.slice_threshold or target.availability) / 100
     index, starts = np.unique(inside.minute // length, return_index=True)
@@ -82,8 +104,8 @@ def tally(
     failing = goods / totals < threshold
     if late_slices:
         failing |= np.isin(index, list(late_slices))
-    bad = int(failing.sum()) + len(late_slices - set(index.tolist()))
-    return Tally(len(set(index.tolist()) | late_slices), bad, length)
+    bad = set(index[failing].tolist()) | (late_slices - set(index.tolist()))
+    return length, set(index.tolist()) | late_slices, bad
 
 
 def flow_budget(result: Tally, objective: float) -> Budget:

@@ -1,8 +1,10 @@
 """View data for the report and the dashboard, reusable by other reviews.
 
 Each function turns the workload and its `Evaluation` into plain data: what a
-template renders and, minus the SVG charts, what a JSON twin returns. Nothing
-is measured here; every number comes from the evaluation.
+template renders and what a JSON twin returns (charts included: they are data
+too). Nothing is measured here; every number comes from the evaluation, and
+`display` holds each headline number as format.py spells it, so a page that
+refreshes from its twin shows the same text the server rendered.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from flowsight.evaluate.results import Evaluation, FlowResult
 from flowsight.findings import Finding, sort_findings
 from flowsight.model import Flow, Workload
 from flowsight.report import charts
-from flowsight.report.health import counts, flow_health, workload_health
+from flowsight.report.format import millis, number, percent, ratio
+from flowsight.report.health import SYMBOL, counts, flow_health, workload_health
 
 MAX_GAPS_SHOWN = 5
 
@@ -38,11 +41,35 @@ def flow_path(flow_id: str) -> str:
     return f"flows/{flow_id}"
 
 
+def alert_label(result: FlowResult) -> str:
+    """The burn-rate alert as shown: the policy's state (flowsight.slo.alerts), whose
+    `no_data` (no valid event in any window) reads "no data", never "ok" over nothing."""
+    if result.alert is None:
+        return "-"
+    return result.alert.state.replace("_", " ")
+
+
+def display(row: dict[str, Any]) -> dict[str, str]:
+    """The headline numbers of a row as text, spelled by format.py."""
+    health = row["health"]
+    p95 = millis(row["p95_ms"]) + (
+        f" / {millis(row['p95_target_ms'])}" if row["p95_target_ms"] else ""
+    )
+    return {
+        "health": f"{SYMBOL[health['state']]} {health['label']}",
+        "availability": percent(row["availability"]),
+        "budget_remaining_ratio": ratio(row["budget_remaining_ratio"]),
+        "p95": p95,
+        "requests": number(row["requests"]),
+        "alert": row["alert_label"],
+    }
+
+
 def flow_row(result: FlowResult) -> dict[str, Any]:
     """One line of the overview: health and the headline numbers."""
     budget = result.budget
     p95 = next((t for t in result.latency if t.percentile == 95), None)
-    return {
+    row: dict[str, Any] = {
         "flow": result.flow,
         "name": result.name,
         "criticality": result.criticality,
@@ -52,11 +79,14 @@ def flow_row(result: FlowResult) -> dict[str, Any]:
         "objective": result.objective,
         "budget_remaining_ratio": budget.remaining_ratio if budget else None,
         "alert": result.alert.state if result.alert else None,
+        "alert_label": alert_label(result),
         "p95_ms": result.percentiles_ms.get("p95"),
         "p95_target_ms": p95.threshold_ms if p95 else None,
         "requests": result.requests,
         "href": flow_path(result.flow),
     }
+    row["display"] = display(row)
+    return row
 
 
 def overview(workload: Workload, evaluation: Evaluation) -> dict[str, Any]:
@@ -98,7 +128,7 @@ def business_context(workload: Workload, flow: Flow) -> dict[str, Any]:
 def flow_section(
     workload: Workload, result: FlowResult, with_charts: bool = True
 ) -> dict[str, Any]:
-    """Everything a flow's review shows; `charts` holds SVG markup unless `with_charts` is off."""
+    """Everything a flow's review shows; `charts` holds the chart data unless `with_charts` is off."""
     flow = workload.flow(result.flow)
     section: dict[str, Any] = {
         **flow_row(result),
@@ -111,11 +141,7 @@ def flow_section(
         "evaluation": plain(result),
     }
     if with_charts:
-        section["charts"] = {
-            "burn_down": charts.burn_down_chart(result),
-            "availability": charts.availability_chart(workload, result),
-            "latency": charts.latency_chart(result),
-        }
+        section["charts"] = charts.flow_charts(workload, result)
     return section
 
 

@@ -15,6 +15,7 @@ from flowsight import __version__
 from flowsight.report.format import FILTERS
 from flowsight.report.health import SYMBOL
 from flowsight.report.markup import code_spans
+from flowsight.report.render import chart_island, inline_assets
 from flowsight.report.views import findings_view, flow_section, overview
 from flowsight.review.build import Review
 from flowsight.review.markdown import history_rows
@@ -30,6 +31,7 @@ _ENV = Environment(
     undefined=StrictUndefined,
 )
 _ENV.filters.update(FILTERS, code_spans=code_spans)
+_ENV.filters["island"] = chart_island
 _ENV.globals.update(symbols=SYMBOL, version=__version__)
 
 
@@ -60,4 +62,5 @@ def render_html(review: Review) -> str:
         flows=_flows(review),
         findings=findings_view(review.design, review.evaluation, review.drift),
         link=lambda flow_id: f"#flow-{flow_id}",
+        assets=inline_assets(),
     )

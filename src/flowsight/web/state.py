@@ -3,7 +3,8 @@
 Pages and /metrics evaluate through `flowsight.evaluate` like the CLI does; the
 result is reused while neither the store's segments nor the clock's minute
 changed, so a page and its JSON twin opened together show the same numbers
-and newly received telemetry shows on the next request.
+and newly received telemetry shows on the next request. A page may ask for a
+time range (web/timerange.py); each range keeps its own cached evaluation.
 """
 
 from __future__ import annotations
@@ -17,7 +18,11 @@ from flowsight.evaluate import Evaluation, evaluate_workload
 from flowsight.findings import Finding
 from flowsight.model import Workload
 from flowsight.report import design_review
-from flowsight.telemetry.store import TelemetryStore, segment_files
+from flowsight.telemetry.store import TelemetryStore, connect, segment_files
+from flowsight.web.timerange import DEFAULT, TimeRange, fitting_range
+
+#: Evaluations kept at once (one per time range asked for in the current minute).
+CACHED_RANGES = 8
 
 
 @dataclass
@@ -42,10 +47,9 @@ class DashboardState:
     workload: Workload
     design: list[Finding]
     _lock: threading.Lock = field(default_factory=threading.Lock)
-    _key: tuple[object, ...] | None = None
-    _evaluation: Evaluation | None = None
-    _drift_key: tuple[object, ...] | None = None
-    _drift: list[Finding] = field(default_factory=list)
+    _cache: dict[tuple[object, ...], Evaluation] = field(default_factory=dict)
+    _drifts: dict[tuple[object, ...], list[Finding]] = field(default_factory=dict)
+    _first_span: tuple[tuple[str, ...], datetime | None] | None = None
 
     @classmethod
     def load(cls, config: DashboardConfig) -> DashboardState:
@@ -55,35 +59,63 @@ class DashboardState:
     def now(self) -> datetime:
         return self.config.now or datetime.now(UTC)
 
-    def evaluation(self) -> Evaluation:
-        """The evaluation for the store as it is now (cached per segment set and minute)."""
+    def _segments(self) -> tuple[str, ...]:
+        return tuple(p.name for p in segment_files(self.config.store))
+
+    def _key(self, chosen: TimeRange, now: datetime) -> tuple[object, ...]:
+        return (self._segments(), now.replace(second=0, microsecond=0), chosen)
+
+    def first_span(self) -> datetime | None:
+        """When the earliest stored span started (cached per segment set)."""
+        segments = self._segments()
+        if self._first_span is None or self._first_span[0] != segments:
+            with connect(self.config.store) as connection:
+                row = connection.execute("SELECT min(start_ns) FROM spans").fetchone()
+            first = None if not row or row[0] is None else datetime.fromtimestamp(row[0] / 1e9, UTC)
+            self._first_span = (segments, first)
+        return self._first_span[1]
+
+    def default_range(self) -> TimeRange:
+        """The window `serve` was given, else one that fits the data (web/timerange.py)."""
+        config = self.config
+        if config.window or config.start or config.end:
+            return DEFAULT
+        return fitting_range(self.first_span(), self.now())
+
+    def evaluation(self, time_range: TimeRange | None = None) -> Evaluation:
+        """The evaluation for the store as it is now, over `time_range` (None: the default),
+        cached per segment set, minute and range."""
         now = self.now()
-        key = (
-            tuple(p.name for p in segment_files(self.config.store)),
-            now.replace(second=0, microsecond=0),
-        )
+        chosen = time_range or self.default_range()
+        key = self._key(chosen, now)
         with self._lock:
-            if self._key != key or self._evaluation is None:
+            if key not in self._cache:
+                if len(self._cache) >= CACHED_RANGES:
+                    self._cache.clear()
                 config = self.config
-                self._evaluation = evaluate_workload(
+                window = chosen.window(now)
+                self._cache[key] = evaluate_workload(
                     self.workload,
                     config.store,
-                    window=config.window,
-                    start=config.start,
-                    end=config.end,
+                    window=None if window else config.window,
+                    start=window[0] if window else config.start,
+                    end=window[1] if window else config.end,
                     now=now,
                 )
-                self._key = key
-            return self._evaluation
+            return self._cache[key]
 
-    def drift(self) -> list[Finding]:
-        """`flowsight drift` over the evaluated windows, cached like the evaluation."""
+    def drift(self, time_range: TimeRange | None = None) -> list[Finding]:
+        """`flowsight drift` over the windows evaluated for `time_range` (None: the
+        default), cached like the evaluation."""
         from flowsight.report import measured_drift
 
-        evaluation = self.evaluation()
+        chosen = time_range or self.default_range()
+        evaluation = self.evaluation(chosen)
+        key = self._key(chosen, evaluation.now)
         with self._lock:
-            if self._drift_key != self._key:
+            if key not in self._drifts:
+                if len(self._drifts) >= CACHED_RANGES:
+                    self._drifts.clear()
                 path, store = self.config.workload_path, self.config.store
-                self._drift = measured_drift(path, store, evaluation)
-                self._drift_key = self._key
-            return self._drift
+                self._drifts[key] = measured_drift(path, store, evaluation)
+            return self._drifts[key]

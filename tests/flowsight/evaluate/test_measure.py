@@ -76,6 +76,9 @@ def test_client_errors_good_by_default_bad_when_the_flow_says(workload, store, p
     assert (strict.good, strict.availability) == (7, 70.0)
     # 99 % of 10 requests allows 0.1 bad; 1 bad spends it: breached, with the escalation path.
     assert buy.budget.allowed == 0.1 and buy.budget.consumed == 1
+    # The burn-down spends the 503 (minute 9) and ends on the budget's own number.
+    remaining = [p.budget_remaining_ratio for p in buy.series]
+    assert remaining == [1.0] * 9 + [buy.budget.remaining_ratio] == [1.0] * 9 + [-9.0]
     assert buy.verdict == "breached"
     assert [c.contact for c in buy.escalation_path] == ["oncall@shop.example"]
 
@@ -124,6 +127,13 @@ def test_timeslices_and_empty_minute(workload, store, put):
     assert round(beat.availability, 4) == 66.6667
     assert beat.budget.unit == "minutes" and beat.budget.consumed == 1
     assert round(beat.budget.allowed, 4) == 0.03
+    # The time-slice burn-down: the bad slice (minute 2) spends a minute of the 0.03 allowed.
+    remaining = [p.budget_remaining_ratio for p in beat.series]
+    assert (
+        remaining
+        == [1.0, 1.0, round((0.03 - 1) / 0.03, 6)]
+        == [*remaining[:2], beat.budget.remaining_ratio]
+    )
     signals = {s.signal: s.arriving for s in beat.signals}
     assert signals == {"traces": True, "heartbeat": True, "logs": None}
 

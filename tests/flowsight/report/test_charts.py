@@ -1,23 +1,23 @@
-"""Charts draw the evaluation's own numbers, shade what did not count, and escape text."""
+"""Charts are data: the evaluation's own numbers, what did not count shaded, text escaped."""
 
 from __future__ import annotations
 
 import json
-import xml.etree.ElementTree as ET
+from datetime import timedelta
 from pathlib import Path
 
 from flowsight.evaluate.results import FlowResult
 from flowsight.report import Review, build_review
-from flowsight.report.charts import availability_chart, burn_down_chart, latency_chart
-from flowsight.report.svg import BOTTOM, HEIGHT, TOP
+from flowsight.report.charts import (
+    NO_REQUESTS,
+    availability_chart,
+    burn_down_chart,
+    island,
+    latency_chart,
+)
+from flowsight.report.views import flow_row
 from tests.flowsight.conftest import EXAMPLE
 from tests.flowsight.report.traffic import NOW
-
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-def _svg(markup: str) -> ET.Element:
-    return ET.fromstring(markup)
 
 
 def _flow(review: Review, flow_id: str) -> FlowResult:
@@ -26,102 +26,106 @@ def _flow(review: Review, flow_id: str) -> FlowResult:
     return result
 
 
-def _values(polyline: ET.Element, low: float, high: float) -> list[float]:
-    ys = [float(p.split(",")[1]) for p in polyline.get("points", "").split()]
-    return [high - (y - TOP) / (HEIGHT - TOP - BOTTOM) * (high - low) for y in ys]
+def _series(chart: dict, label: str) -> list[float | None]:  # type: ignore[type-arg]
+    return next(s["values"] for s in chart["series"] if s["label"] == label)
 
 
 def test_burn_down_plots_the_series_budget(relecloud_review: Review) -> None:
     result = _flow(relecloud_review, "purchase-ticket")
-    root = _svg(burn_down_chart(result))
-    assert root.get("data-chart") == "burn-down"
-    line = root.find(f".//{SVG}polyline[@data-series='budget-remaining']")
-    assert line is not None
-    drawn = _values(line, 0.0, 100.0)
-    expected = [
-        100 * p.budget_remaining_ratio
-        for p in result.series
-        if p.budget_remaining_ratio is not None
+    chart = burn_down_chart(result)
+    assert chart["kind"] == "burn-down" and chart["unit"] == "%"
+    expected = [100 * p.budget_remaining_ratio for p in result.series]  # type: ignore[operator]
+    # The window opens with the whole budget; each point stands at its interval's end.
+    assert _series(chart, "budget left") == [100.0, *(round(v, 4) for v in expected)]
+    step = timedelta(hours=1)
+    assert chart["x"] == [
+        int(result.start.timestamp()),
+        *(int((p.start + step).timestamp()) for p in result.series),
     ]
-    # A stepped line: every value but the first appears twice (hold, then move).
-    assert drawn[::2] == [round(v, 10) for v in drawn[::2]]
-    assert [round(v, 0) for v in drawn[::2]] == [round(v, 0) for v in expected]
     assert round(expected[-1], 1) == round(100 * result.budget.remaining_ratio, 1)  # type: ignore[union-attr]
-    titles = [t.text for t in root.iter(f"{SVG}title")]
-    assert f"{expected[-1]:.1f} % left" in titles
+    assert chart["thresholds"] == [{"value": 0.0, "label": "budget exhausted", "color": "#cf222e"}]
 
 
-def test_time_slice_budget_says_so_instead_of_a_line(relecloud_review: Review) -> None:
+def test_time_slice_budget_burns_down_to_the_evaluated_budget(relecloud_review: Review) -> None:
     result = _flow(relecloud_review, "collect-telemetry")
-    root = _svg(burn_down_chart(result))
-    assert root.find(f".//{SVG}polyline") is None
-    notes = [t.text or "" for t in root.iter(f"{SVG}text") if t.get("class") == "note"]
-    assert notes == [
-        f"time-slice budget: {result.budget.remaining:g} of {result.budget.allowed:g} minutes left"
-    ]  # type: ignore[union-attr]
+    assert result.budget is not None and result.budget.unit == "minutes"
+    chart = burn_down_chart(result)
+    values = [v for v in _series(chart, "budget left") if v is not None]
+    assert chart["empty"] is None and len(values) == len(result.series) + 1
+    assert values[-1] == round(100 * result.budget.remaining_ratio, 4)  # type: ignore[operator]
+    assert values == sorted(values, reverse=True)  # a budget only burns down
+    assert values[0] == 100.0 and values[-1] < 100.0
 
 
 def test_availability_marks_hours_below_the_objective(relecloud_review: Review) -> None:
     result = _flow(relecloud_review, "purchase-ticket")
-    root = _svg(availability_chart(relecloud_review.workload, result))
+    chart = availability_chart(relecloud_review.workload, result)
     below = [p for p in result.series if p.availability is not None and p.availability < 99.9]
     assert len(below) == 1
-    dots = [c for c in root.iter(f"{SVG}circle") if c.find(f"{SVG}title") is not None]
-    assert [c.find(f"{SVG}title").text for c in dots] == [  # type: ignore[union-attr]
-        f"{below[0].start:%Y-%m-%d %H:%M} UTC: {below[0].availability:.3f} % "
-        f"({below[0].bad} of {below[0].requests} failed)"
+    assert [v for v in _series(chart, "below objective") if v is not None] == [
+        below[0].availability
     ]
-    closed = [r for r in root.iter(f"{SVG}rect") if r.get("class") == "closed"]
+    assert chart["x"][_series(chart, "below objective").index(below[0].availability)] == int(
+        below[0].start.timestamp()
+    )
+    closed = [b for b in chart["bands"] if b["kind"] == "closed"]
     assert len(closed) >= 29  # every night of a 30-day window is outside extended hours
-    legend = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "legend"]
-    assert legend == ["schedule closed", "availability"]
+    assert chart["thresholds"][0]["label"] == "objective 99.9 %"
+
+
+def test_a_gap_in_the_series_breaks_the_line(relecloud_review: Review) -> None:
+    result = _flow(relecloud_review, "purchase-ticket")
+    chart = availability_chart(relecloud_review.workload, result)
+    values = _series(chart, "availability")
+    gaps = [i for i, v in enumerate(values) if v is None]
+    assert gaps and len(chart["x"]) == len(result.series) + len(gaps)
+    for index in gaps:  # one step after the last point before the gap
+        assert chart["x"][index] == chart["x"][index - 1] + 3600
 
 
 def test_maintenance_is_shaded_excluded_or_late(relecloud_review: Review) -> None:
     result = _flow(relecloud_review, "collect-telemetry")
-    root = _svg(availability_chart(relecloud_review.workload, result))
-    bands = {
-        r.get("class"): r.find(f"{SVG}title").text
-        for r in root.iter(f"{SVG}rect")
-        if r.get("class", "").startswith("maintenance")
-    }  # type: ignore[union-attr]
+    chart = availability_chart(relecloud_review.workload, result)
+    bands = {b["kind"]: b["label"] for b in chart["bands"] if b["kind"] != "closed"}
     assert bands == {
         "maintenance": "maintenance pipeline-upgrade: announced in time, excluded",
         "maintenance-late": "maintenance emergency-collector-restart: announced late, counts as downtime",
     }
-    assert root.find(f".//{SVG}rect[@class='closed']") is None  # collect-telemetry is always on
+    assert not [b for b in chart["bands"] if b["kind"] == "closed"]  # always on
 
 
 def test_latency_draws_percentiles_and_targets(relecloud_review: Review) -> None:
     result = _flow(relecloud_review, "search-concerts")
-    root = _svg(latency_chart(result))
-    assert {p.get("data-series") for p in root.iter(f"{SVG}polyline")} == {"p50", "p95", "p99"}
-    labels = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "mark-label"]
-    assert labels == ["p95 target 800 ms", "p99 target 2000 ms"]
+    chart = latency_chart(result)
+    assert [s["label"] for s in chart["series"]] == ["p50", "p95", "p99"]
+    drawn = [v for x, v in zip(chart["x"], _series(chart, "p95"), strict=True) if v is not None]
+    assert drawn == [p.percentiles_ms["p95"] for p in result.series]
+    assert [t["label"] for t in chart["thresholds"]] == ["p95 target 800 ms", "p99 target 2.00 s"]
+    # The axis fits the data (the script scales y to the values); targets are only hints.
+    assert chart["y"] == {"include": [0.0]}
 
 
 def test_a_flow_without_data_says_so(relecloud_review: Review) -> None:
     result = _flow(relecloud_review, "create-concerts")
-    for markup in (
+    for chart in (
         burn_down_chart(result),
         latency_chart(result),
         availability_chart(relecloud_review.workload, result),
     ):
-        notes = [t.text for t in _svg(markup).iter(f"{SVG}text") if t.get("class") == "note"]
-        assert notes == ["no requests counted in the window"]
+        assert chart["empty"] == NO_REQUESTS
+    assert flow_row(result)["alert_label"] == "no data"
+    assert flow_row(_flow(relecloud_review, "list-concerts"))["alert_label"] == "ok"
 
 
-def test_every_chart_is_labelled_for_screen_readers(relecloud_review: Review) -> None:
+def test_every_chart_carries_its_title_and_summary(relecloud_review: Review) -> None:
     result = _flow(relecloud_review, "purchase-ticket")
-    root = _svg(availability_chart(relecloud_review.workload, result))
-    title, desc = root.find(f"{SVG}title"), root.find(f"{SVG}desc")
-    assert title is not None and title.text == "Availability over time: Purchase ticket"
-    assert desc is not None and f"{result.availability:.3f} %" in (desc.text or "")
-    assert root.get("aria-labelledby") == f"{title.get('id')} {desc.get('id')}"
+    chart = availability_chart(relecloud_review.workload, result)
+    assert chart["title"] == "Availability over time: Purchase ticket"
+    assert f"{result.availability:.3f} %" in chart["summary"]
 
 
 def test_hostile_names_stay_text(tmp_path: Path, relecloud_store: Path) -> None:
-    hostile = "Purchase <script>alert('x')</script> & \"co\""
+    hostile = "Purchase </script><script>alert('x')</script> & \"co\" \u2028"
     text = EXAMPLE.read_text().replace(
         "    name: Purchase ticket\n", f"    name: {json.dumps(hostile)}\n", 1
     )
@@ -129,6 +133,6 @@ def test_hostile_names_stay_text(tmp_path: Path, relecloud_store: Path) -> None:
     workload.write_text(text)
     result = build_review(workload, relecloud_store, now=NOW).evaluation.flow("purchase-ticket")
     assert result is not None and result.name == hostile
-    markup = burn_down_chart(result)
-    assert "<script>" not in markup
-    assert _svg(markup).find(f"{SVG}title").text == f"Error budget burn-down: {hostile}"  # type: ignore[union-attr]
+    data = island(burn_down_chart(result))
+    assert "<" not in data and ">" not in data and "&" not in data and "\u2028" not in data
+    assert json.loads(data)["title"] == f"Error budget burn-down: {hostile}"

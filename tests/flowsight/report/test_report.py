@@ -6,6 +6,7 @@ import json
 import re
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 
 from flowsight.check import check_workload
 from flowsight.report import Review, render_html, render_markdown
@@ -15,14 +16,25 @@ from tests.flowsight.report.traffic import NOW_TEXT
 
 
 class Outline(HTMLParser):
-    """Tags with their attributes, and every URL-bearing attribute."""
+    """Tags with their attributes, and the chart data islands read back as JSON."""
 
     def __init__(self) -> None:
         super().__init__()
         self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.islands: list[dict[str, Any]] = []
+        self._in_island = False
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.tags.append((tag, dict(attrs)))
+        self._in_island = tag == "script" and dict(attrs).get("class") == "chart-data"
+
+    def handle_data(self, data: str) -> None:
+        if self._in_island:
+            self.islands.append(json.loads(data))
+            self._in_island = False
+
+    def charts(self, kind: str) -> list[dict[str, Any]]:
+        return [i for i in self.islands if i["kind"] == kind]
 
     def find(self, tag: str, **wanted: str) -> list[dict[str, str | None]]:
         return [
@@ -44,15 +56,22 @@ def test_a_section_with_three_charts_per_flow(relecloud_review: Review) -> None:
     ]
     assert sections == flows  # sorted by criticality, then remaining budget
     for kind in ("burn-down", "availability", "latency"):
-        assert len(outline.find("svg", **{"data-chart": kind})) == len(flows)
+        assert [c["id"] for c in outline.charts(kind)] == [f"{f}-{kind}" for f in flows]
 
 
 def test_the_report_needs_nothing_from_the_network(relecloud_review: Review) -> None:
     html = render_html(relecloud_review.data())
     outline = _outline(html)
-    assert not [t for t, _ in outline.tags if t in ("script", "link", "img", "iframe")]
+    assert not [t for t, _ in outline.tags if t in ("link", "img", "iframe")]
+    scripts = [a for t, a in outline.tags if t == "script"]
+    # One inline script (uPlot and the chart script) and the JSON data islands.
+    assert [a for a in scripts if "type" not in a] == [{}]
+    assert len(scripts) == 1 + len(outline.islands) == 1 + 3 * 6
     assert not [a for _, a in outline.tags if "src" in a]
+    assert "uPlot" in html and "Leon Sorokin" not in html  # inlined, license kept in the package
     assert not re.search(r"url\(|@import", html)
+    # The one address is the library's banner comment, never fetched.
+    assert re.findall(r"https?://[^\s\"')]+", html) == ["https://github.com/leeoniya/uPlot"]
     hrefs = [a["href"] or "" for t, a in outline.tags if t == "a"]
     assert hrefs and all(h.startswith("#") for h in hrefs)
 
@@ -101,7 +120,7 @@ def test_cli_writes_the_html_report(relecloud_store: Path, tmp_path: Path) -> No
     assert result.exit_code == 0, result.output
     html = out.read_text()
     assert html.startswith("<!doctype html>")
-    assert len(_outline(html).find("svg", **{"data-chart": "burn-down"})) == 6
+    assert len(_outline(html).charts("burn-down")) == 6
 
 
 def test_cli_markdown_to_stdout_matches_evaluate(relecloud_store: Path) -> None:

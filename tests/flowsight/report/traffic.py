@@ -137,3 +137,33 @@ def build_store(directory: Path, now: datetime = NOW, days: int = DAYS) -> Path:
     store = directory / "store"
     ingest_files([traces], open_store(store, create=True))
     return store
+
+
+def generate_burst(now: datetime = NOW, minutes: int = 3) -> Iterator[dict[str, Any]]:
+    """A few minutes of traffic ending at `now`, like `flowsight demo`'s run: a request per
+    flow step every 10 s, a failed checkout each minute and slow searches throughout."""
+    rng = random.Random(7)
+    at = now - timedelta(minutes=minutes)
+    while at < now:
+        spans = []
+        for second in range(0, 60, 10):
+            moment = at + timedelta(seconds=second)
+            for flow, steps in ROUTES.items():
+                for step, method, route, millis in steps:
+                    status = 503 if step == "checkout" and second == 0 else 200
+                    jitter = millis * rng.uniform(0.7, 1.4)
+                    spans.append(span(flow, step, method, route, moment, jitter, status, rng))
+        yield request(spans)
+        at += timedelta(minutes=1)
+
+
+def build_burst_store(directory: Path, now: datetime = NOW, minutes: int = 3) -> Path:
+    """A telemetry store holding `minutes` of burst traffic, ingested through the public API."""
+    directory.mkdir(parents=True, exist_ok=True)
+    traces = directory / "burst.jsonl"
+    with traces.open("w") as handle:
+        for message in generate_burst(now, minutes):
+            handle.write(json.dumps(message) + "\n")
+    store = directory / "store"
+    ingest_files([traces], open_store(store, create=True))
+    return store

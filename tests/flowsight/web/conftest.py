@@ -1,4 +1,5 @@
-"""Fixtures: the dashboard in process (TestClient) and as a real `flowsight serve` process."""
+"""Fixtures: the dashboard in process (TestClient), as a real `flowsight serve` process,
+and Debian's Chromium driven by Playwright for the browser tests."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from pathlib import Path
 import httpx
 import pytest
 from fastapi.testclient import TestClient
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from flowsight.telemetry import open_store
 from flowsight.web import DashboardConfig, create_app
@@ -22,6 +24,16 @@ from tests.flowsight.conftest import EXAMPLE, ROOT
 from tests.flowsight.report.traffic import NOW, NOW_TEXT, build_store
 
 TOKEN = "test-token-0123456789abcdef"
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 FLOWSIGHT = str(Path(sys.executable).with_name("flowsight"))
 
 
@@ -116,3 +128,35 @@ def server(store_copy: Path) -> Iterator[Server]:
     running = start_server(store_copy)
     yield running
     stop_server(running)
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium; a missing browser fails the test, it never skips it."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} is missing: run `bash scripts/system-deps.sh` (installs Debian's chromium)"
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@dataclass
+class Watched:
+    page: Page
+    errors: list[str]
+
+
+def open_page(browser: Browser, url: str, width: int = 1280, charts: bool = True) -> Watched:
+    """A page at `url` recording console errors; with `charts`, once the charts are drawn."""
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(url)
+    if charts:
+        page.wait_for_selector("div.chart[data-range]")
+    return Watched(page, errors)

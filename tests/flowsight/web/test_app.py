@@ -59,7 +59,12 @@ def test_flow_twin_carries_the_evaluation_and_no_markup(client: TestClient) -> N
     data = client.get("/flows/search-concerts.json").json()
     assert data["health"]["state"] == "unhealthy"
     assert data["evaluation"]["latency"][0]["threshold_ms"] == 800.0
-    assert "charts" not in data
+    assert set(data["charts"]) == {"burn_down", "availability", "latency"}
+    p95 = next(s for s in data["charts"]["latency"]["series"] if s["label"] == "p95")
+    measured = [p["percentiles_ms"]["p95"] for p in data["evaluation"]["series"]]
+    assert [v for v in p95["values"] if v is not None] == [v for v in measured if v is not None]
+    assert "<svg" not in json.dumps(data) and "<path" not in json.dumps(data)
+    assert data["display"]["health"] == "✕ Unhealthy"
     assert data["context"]["escalation_path"][0]["name"] == "Application team"
 
 

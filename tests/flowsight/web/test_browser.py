@@ -2,7 +2,8 @@
 
 Chromium must be installed (`make test` installs the `chromium` package); a
 missing browser fails these tests, it never skips them. Screenshots of the
-overview and a flow page land in test-output/.
+overview and a flow page land in test-output/. The charts' own behaviour (axes, hover,
+zoom, narrow screens) is tested in test_charts_browser.py.
 """
 
 from __future__ import annotations
@@ -14,38 +15,16 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page
 
 from flowsight.report.format import percent, ratio
 from tests.flowsight.conftest import EXAMPLE, ROOT
 from tests.flowsight.report.traffic import NOW, NOW_TEXT, request, span
-from tests.flowsight.web.conftest import FLOWSIGHT, Server
+from tests.flowsight.web.conftest import FLOWSIGHT, Server, open_page
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = Path("/usr/bin/chromium")
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 OUTPUT = ROOT / "test-output"
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"{CHROMIUM} is missing: run `bash scripts/system-deps.sh` (installs Debian's chromium)"
-        )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture
@@ -102,7 +81,7 @@ def test_overview_to_purchase_ticket_matches_evaluate(server: Server, page: Page
         float(page.get_by_test_id("budget-remaining").get_attribute("data-value") or "")
         == flow["budget"]["remaining_ratio"]
     )
-    assert page.locator("svg[data-chart]").count() == 3
+    assert page.locator("div.chart[data-chart]").count() == 3
 
 
 def test_telemetry_posted_to_the_dashboard_shows_on_its_flow_page(
@@ -162,8 +141,28 @@ def test_report_opens_offline_with_a_chart_per_flow(
     sections = offline.locator("section.flow")
     assert sections.count() == 6
     for index in range(6):
-        assert sections.nth(index).locator("svg[data-chart]").count() == 3
-        assert sections.nth(index).locator("svg[data-chart='availability']").count() == 1
+        assert sections.nth(index).locator("div.chart[data-chart]").count() == 3
+        assert sections.nth(index).locator("div.chart[data-chart='availability']").count() == 1
     assert offline.locator("#findings table.findings tbody tr").count() > 0
     offline.screenshot(path=str(OUTPUT / "report.png"))
     context.close()
+
+
+@pytest.mark.parametrize("width", [1280, 390])
+def test_the_findings_page_shows_drift_without_console_errors(
+    server: Server, browser: Browser, width: int
+) -> None:
+    drift = httpx.get(server.url + "/findings.json", timeout=30).json()["drift"]
+    assert "drift.idle-flow" in {f["rule"] for f in drift}
+    opened = open_page(browser, server.url + "/findings", width=width, charts=False)
+    page = opened.page
+    heading = page.get_by_role("heading", name="Drift: where the model and the traces part")
+    assert heading.is_visible()
+    # The drift table follows its heading, inside a scroll box like the other findings tables.
+    rows = page.locator("h3:has-text('Drift') + div.scroll table.findings tbody tr")
+    assert rows.count() == len(drift)
+    assert "flow `create-concerts` had no traffic in the window" in rows.all_inner_texts()[0]
+    # A wide table scrolls in its box; the page itself never scrolls sideways.
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert opened.errors == []
+    page.context.close()
