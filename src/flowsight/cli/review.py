@@ -9,12 +9,16 @@ import click
 
 from flowsight.cli.options import parse_moment
 from flowsight.cli.output import stdout
+from flowsight.cli.source import clickhouse_source, source_options
 from flowsight.errors import EXIT_FINDINGS, UsageError
 
 
 @click.command("review")
 @click.argument("file", type=click.Path())
-@click.option("--db", "db", type=click.Path(), required=True, help="Telemetry store directory.")
+@source_options(
+    db_required=True,
+    db_help="Telemetry store directory (with --clickhouse: where review snapshots are kept).",
+)
 @click.option("--month", help="Month to review, YYYY-MM (default: the current month).")
 @click.option("--costs", type=click.Path(), help="A cost export (FOCUS or plain CSV).")
 @click.option(
@@ -29,6 +33,9 @@ from flowsight.errors import EXIT_FINDINGS, UsageError
 def command(
     file: str,
     db: str,
+    clickhouse: str | None,
+    table: str,
+    clickhouse_password_file: str | None,
     month: str | None,
     costs: str | None,
     cost_format: str | None,
@@ -53,6 +60,7 @@ def command(
         costs=costs,
         cost_format=cost_format or ("csv" if costs else "model"),
         save=not no_save,
+        source=clickhouse_source(clickhouse, table, clickhouse_password_file),
     )
     text = render_html(review) if output_format == "html" else render_markdown(review)
     if output:

@@ -28,6 +28,9 @@ class Dialect:
     values_row: str  # a template with {flow}, {lo}, {hi}, {w}
     backslash_escapes: bool  # string literals treat backslash as an escape (ClickHouse)
     starts_with: str = "starts_with"  # function(text, prefix) -> bool
+    arg_min: str = "arg_min"  # aggregate(value, key): the value at the smallest key
+    unnest: str = "unnest"  # one row per element of a list
+    month: str = "strftime(make_timestamp({ns} // 1000), '%Y-%m')"  # UTC 'YYYY-MM' of ns
 
     def quote(self, text: str) -> str:
         if self.backslash_escapes:

@@ -16,6 +16,7 @@ from flowsight.cost import CostReport, FlowCost, allocate_costs, periods_ending
 from flowsight.cost.sources import Period
 from flowsight.diff import Change, diff_workloads
 from flowsight.evaluate import Evaluation, evaluate_workload
+from flowsight.evaluate.base import Backend
 from flowsight.evaluate.results import FlowResult
 from flowsight.findings import Finding
 from flowsight.model import CRITICALITY_RANK, Flow, Workload
@@ -121,20 +122,26 @@ def review_workload(
     costs: str | Path | None = None,
     cost_format: str = "model",
     save: bool = True,
+    source: Backend | None = None,
 ) -> Review:
-    """Review the month (default: now's) and, with `save`, store its snapshot."""
+    """Review the month (default: now's) and, with `save`, store its snapshot.
+
+    The spans come from `source` when given (e.g. ClickHouse), else from the store; the
+    store keeps the snapshots either way.
+    """
     workload, design = design_review(path)
     periods = periods_ending(month, 2, now)
     period = periods[-1]
+    spans: Backend | TelemetryStore = source or store
     evaluation = evaluate_workload(
         workload,
-        store,
+        spans,
         start=period.start,
         end=period.end,
         now=now,
         resolution_minutes=INCIDENT_RESOLUTION,
     )
-    cost_report = allocate_costs(workload, store, periods, costs, cost_format)
+    cost_report = allocate_costs(workload, spans, periods, costs, cost_format)
     history = load_snapshots(store, before=now)
     previous = history[-1] if history else None
     changes = diff_workloads(previous.reviewed_workload(), workload) if previous else []
