@@ -202,3 +202,12 @@ class ClickHouseBackend:
             table = self._arrow(prefix + sql + SETTINGS, name)
             found[name] = list(zip(*(column.to_pylist() for column in table.columns), strict=True))
         return found
+
+
+def connect_clickhouse(
+    url: str, table: str = "otel_traces", password_file: str | None = None
+) -> ClickHouseBackend:
+    """A backend over a ClickHouse server (see flowsight.evaluate.clickhouse_server)."""
+    from flowsight.evaluate.clickhouse_server import connect_clickhouse as connect
+
+    return connect(url, table, password_file)
