@@ -116,7 +116,7 @@ def test_foreign_slo_becomes_a_flow_with_defaults(tmp_path: Path) -> None:
 
 def test_import_refuses_documents_it_cannot_use(tmp_path: Path) -> None:
     path = tmp_path / "other.yaml"
-    path.write_text("apiVersion: openslo/v1alpha\nkind: SLO\n")
+    path.write_text("apiVersion: openslo/v2alpha\nkind: SLO\n")
     with pytest.raises(ExportError, match=r"other.yaml:1:1: .* not an OpenSLO openslo/v1 document"):
         read_documents([path])
     path.write_text("a: [\n")

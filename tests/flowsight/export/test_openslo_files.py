@@ -218,17 +218,40 @@ def test_go_sdk_json_and_multi_document_files_are_read() -> None:
         import_documents(documents)
 
 
-@pytest.mark.parametrize(
-    "name",
-    [
-        "sloth--examples--openslo-getting-started.yml",
-        "sloth--examples--openslo-kubernetes-apiserver.yml",
-    ],
-)
-def test_sloth_v1alpha_examples_are_refused_with_the_way_out(name: str) -> None:
+def test_sloth_v1alpha_examples_keep_their_promql_and_every_objective() -> None:
+    imported = _import("sloth--examples--openslo-kubernetes-apiserver.yml")
+    flows = {f.id: f for f in imported.workload.flows}
+    assert set(flows) == {
+        "requests-availability-openslo",
+        "requests-latency-openslo",
+        "requests-latency-openslo-2",
+    }
+    availability = flows["requests-availability-openslo"]
+    assert availability.targets.reliability and availability.targets.reliability.window == "30d"
+    assert availability.targets.reliability.availability == 99.9
+    assert availability.telemetry and availability.telemetry.prometheus
+    assert availability.telemetry.prometheus.total_query == (
+        "sum(rate(apiserver_request_total[{{.window}}]))"
+    )
+    fast = flows["requests-latency-openslo"].telemetry
+    assert (
+        fast
+        and fast.prometheus
+        and fast.prometheus.error_query
+        and ('le="0.4"' in fast.prometheus.error_query)
+    )
+    slow = flows["requests-latency-openslo-2"].targets.reliability
+    assert slow and slow.availability == 99.9
+    started = _import("sloth--examples--openslo-getting-started.yml").workload
+    assert [f.id for f in started.flows] == ["sloth-slo-my-service"]
+
+
+def test_an_older_or_unknown_api_version_is_refused_with_the_way_out(tmp_path: Path) -> None:
+    path = tmp_path / "old.yaml"
+    path.write_text("apiVersion: openslo/v0\nkind: SLO\nmetadata: {name: x}\n")
     with pytest.raises(ExportError) as refused:
-        _import(name)
-    assert f"{name}:" in refused.value.message and "'openslo/v1alpha'" in refused.value.message
+        read_documents([path])
+    assert "old.yaml:1:1:" in refused.value.message and "'openslo/v0'" in refused.value.message
     assert refused.value.hint and "convert" in refused.value.hint
 
 

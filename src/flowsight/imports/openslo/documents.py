@@ -132,6 +132,7 @@ def _check(body: Any, label: str) -> Located:
         hint = "only apiVersion openslo/v1 is read"
         if isinstance(version, str) and version.startswith("openslo/"):
             hint += f"; convert {version} documents to v1 first (for example with `oslo convert`)"
+            hint += " (SLOs of openslo/v1alpha, Sloth's format, are read too)"
         raise ExportError(
             f"{body.where('apiVersion')}: {label} is not an OpenSLO {API_VERSION} document "
             f"(apiVersion {version!r})",
@@ -149,6 +150,15 @@ def _check(body: Any, label: str) -> Located:
     return body
 
 
+def _objects(body: Any, label: str) -> list[Document]:
+    """The v1 objects of one document; a v1alpha SLO (Sloth's format) becomes v1 SLOs."""
+    from flowsight.imports.openslo.alpha import ALPHA_VERSION, v1_from_alpha
+
+    if isinstance(body, Located) and body.get("apiVersion") == ALPHA_VERSION:
+        return [Document(_check(converted, label), label) for converted in v1_from_alpha(body)]
+    return [Document(_check(body, label), label)]
+
+
 def read_documents(paths: list[Path]) -> list[Document]:
     """Every OpenSLO object of the files in file order; a document may be a list of objects."""
     documents: list[Document] = []
@@ -158,11 +168,9 @@ def read_documents(paths: list[Path]) -> list[Document]:
                 continue
             if isinstance(loaded, list):
                 for index, item in enumerate(loaded, 1):
-                    label = f"{path} document {number} item {index}"
-                    documents.append(Document(_check(item, label), label))
+                    documents += _objects(item, f"{path} document {number} item {index}")
             else:
-                label = f"{path} document {number}"
-                documents.append(Document(_check(loaded, label), label))
+                documents += _objects(loaded, f"{path} document {number}")
     return documents
 
 
