@@ -373,3 +373,14 @@ def test_cli_prints_warnings_and_refusals_without_a_traceback(tmp_path: Path) ->
         "import", "openslo", str(FIXTURES / "spec--budgeting-method--timeslices-slo.yaml")
     )
     assert refused.exit_code == 2 and "timeslices-slo.yaml:27:7" in refused.output
+
+
+def test_a_field_of_the_wrong_type_is_refused_at_the_field(tmp_path: Path) -> None:
+    text = (FIXTURES / "gosdk--examples--slos.yaml").read_text()
+    broken = tmp_path / "slos.yaml"
+    broken.write_text(text.replace("target: 0.995", "target: high"))
+    with pytest.raises(ExportError, match=r"slos\.yaml:41:9: SLO 'web-availability' objective 1 "):
+        import_documents(read_documents([broken]))
+    broken.write_text(text.replace("    timeWindow:\n", "    timeWindow: 5\n    unused:\n"))
+    with pytest.raises(ExportError, match="field 'timeWindow' must be a list"):
+        import_documents(read_documents([broken]))

@@ -33,6 +33,7 @@ from flowsight.imports.openslo.flows import (
 )
 from flowsight.imports.openslo.meaning import Meaning
 from flowsight.imports.openslo.resolve import Index
+from flowsight.imports.openslo.shapes import check_slo
 from flowsight.load.references import reference_findings
 from flowsight.load.source import SourceMap
 from flowsight.model import Workload
@@ -84,12 +85,17 @@ def import_documents(items: Sequence[Document | dict[str, Any]]) -> Imported:
     meaning = Meaning()
     builders: dict[str, FlowBuilder] = {}
     for slo in slos:
-        flow_id = flow_of(slo)
-        if flow_id:
-            builder = builders.setdefault(flow_id, FlowBuilder(flow_id))
-            builder.native(slo, meaning, index.policies(slo))
-            continue
-        for made in foreign_flows(index, slo, meaning):
+        check_slo(slo)
+        try:
+            made_flows = _flows_of(index, slo, meaning, builders)
+        except (TypeError, AttributeError, KeyError, ValueError) as error:
+            # A shape the checks above did not foresee: still a located refusal.
+            raise ExportError(
+                f"{slo.body.where()}: SLO '{slo.name}' ({slo.label}) has a field of an "
+                f"unexpected type or shape ({type(error).__name__}: {error})",
+                hint="check the SLO and the objects it refers to against the OpenSLO v1 spec",
+            ) from None
+        for made in made_flows:
             if made.data["id"] in builders:
                 raise ExportError(
                     f"{slo.body.where('metadata')}: SLO '{slo.name}' makes flow "
@@ -112,6 +118,18 @@ def import_documents(items: Sequence[Document | dict[str, Any]]) -> Imported:
     if f"{PREFIX}owner" in notes:
         data["workload"]["owner"] = notes[f"{PREFIX}owner"]
     return Imported(_validate(data), meaning.warnings)
+
+
+def _flows_of(
+    index: Index, slo: Document, meaning: Meaning, builders: dict[str, FlowBuilder]
+) -> list[FlowBuilder]:
+    """New flows of one SLO; an SLO flowsight exported is added to its flow's builder."""
+    flow_id = flow_of(slo)
+    if flow_id:
+        builder = builders.setdefault(flow_id, FlowBuilder(flow_id))
+        builder.native(slo, meaning, index.policies(slo))
+        return []
+    return foreign_flows(index, slo, meaning)
 
 
 def import_openslo(items: Sequence[Document | dict[str, Any]]) -> Workload:
