@@ -84,7 +84,13 @@ class DuckDBBackend:
         self, queries: dict[str, str], setup: dict[str, str] | None = None
     ) -> dict[str, list[tuple[Any, ...]]]:
         """Each query's rows; `setup` relations become temporary tables, computed once."""
-        with connect(self.store, self.memory_limit) as connection:
-            for name, sql in (setup or {}).items():
-                connection.execute(f"CREATE TEMP TABLE {name} AS {sql}")
-            return {name: _rows(connection, sql) for name, sql in queries.items()}
+        try:
+            with connect(self.store, self.memory_limit) as connection:
+                for name, sql in (setup or {}).items():
+                    connection.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+                return {name: _rows(connection, sql) for name, sql in queries.items()}
+        except duckdb.IOException as error:
+            raise StoreError(
+                f"{self.store.path}: a segment could not be read ({error})",
+                hint="a compaction may have run meanwhile; run the command again",
+            ) from None
