@@ -59,3 +59,49 @@ def test_one_source_only(tmp_path: Path) -> None:
         cli, ["evaluate", str(EXAMPLE), "--db", str(tmp_path), "--clickhouse", "http://x"]
     )
     assert result.exit_code == 2 and "exactly one of --db" in result.output
+
+
+def _first_bytes(url_for: str) -> tuple[bytes, str]:
+    """What a client sends first to a loopback listener, and the error the command reports."""
+    import threading
+
+    from flowsight.errors import StoreError
+    from flowsight.evaluate.clickhouse_server import connect_clickhouse
+
+    received: list[bytes] = []
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(4)
+        listener.settimeout(10)
+        port = listener.getsockname()[1]
+
+        def serve() -> None:
+            """Answer nothing: record each connection's first bytes and hang up."""
+            while True:
+                try:
+                    connection, _ = listener.accept()
+                except OSError:
+                    return
+                with connection:
+                    connection.settimeout(5)
+                    try:
+                        received.append(connection.recv(16))
+                    except OSError:
+                        received.append(b"")
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        url = url_for.format(port=port)
+        with pytest.raises(StoreError) as failed:
+            connect_clickhouse(url, environ={}).execute("SELECT 1")
+        listener.close()
+        thread.join(10)
+    return (received[0] if received else b""), failed.value.message
+
+
+def test_https_speaks_tls_and_http_does_not() -> None:
+    tls, message = _first_bytes("https://reader:s3cret-pw@127.0.0.1:{port}/otel")
+    assert tls[:1] == b"\x16"  # a TLS handshake record (ClientHello)
+    assert "s3cret-pw" not in message and "https://reader@127.0.0.1" in message
+    plain, _ = _first_bytes("http://reader:s3cret-pw@127.0.0.1:{port}/otel")
+    assert plain[:4] in (b"GET ", b"POST")
