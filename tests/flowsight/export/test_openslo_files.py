@@ -384,3 +384,20 @@ def test_a_field_of_the_wrong_type_is_refused_at_the_field(tmp_path: Path) -> No
     broken.write_text(text.replace("    timeWindow:\n", "    timeWindow: 5\n    unused:\n"))
     with pytest.raises(ExportError, match="field 'timeWindow' must be a list"):
         import_documents(read_documents([broken]))
+
+
+def test_calendar_month_flows_round_trip_exactly(relecloud: Workload, tmp_path: Path) -> None:
+    data = relecloud.model_dump(mode="json", exclude_defaults=True)
+    for flow in data["flows"]:
+        if flow.get("targets", {}).get("reliability"):
+            flow["targets"]["reliability"]["window"] = "calendar-month"
+    workload = Workload.model_validate(data)
+    first = tmp_path / "slos.yaml"
+    first.write_text(export_openslo(workload, GOLDEN_OPTIONS).text)
+    assert "isRolling: false" in first.read_text()
+    imported = import_documents(read_documents([first]))
+    assert not imported.warnings
+    assert {s.id for s in imported.workload.schedules} == {s.id for s in relecloud.schedules}
+    (tmp_path / "w.yaml").write_text(workload_yaml(imported.workload))
+    again = load_workload(tmp_path / "w.yaml").workload
+    assert export_openslo(again, GOLDEN_OPTIONS).text == first.read_text()

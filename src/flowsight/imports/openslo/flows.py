@@ -131,7 +131,10 @@ class FlowBuilder:
             return
         objective = _objectives(slo)[0]
         reliability = json.loads(notes.get(f"{PREFIX}recovery", "{}"))
-        length, _ = window(slo.spec, slo.name, meaning)
+        # The schedule is the annotated one: the calendar's own 24/7 schedule is not needed.
+        scratch = Meaning()
+        length, _ = window(slo.spec, slo.name, scratch)
+        meaning.warnings += scratch.warnings
         reliability.update(
             availability=target_percent(objective, slo.name, 1),
             window=length,
