@@ -54,6 +54,7 @@ DIALECT = Dialect(
     arg_min="argMin",
     unnest="arrayJoin",
     month="formatDateTime(fromUnixTimestamp64Nano(toInt64({ns}), 'UTC'), '%Y-%m')",
+    typed_null="CAST(NULL AS Nullable({type}))",
 )
 #: LEFT JOINs give NULL, not the type's default, where nothing matched (as in SQL).
 SETTINGS = " SETTINGS join_use_nulls = 1"

@@ -223,3 +223,21 @@ def test_review_agrees(engines: Engines, version: str) -> None:
         for source in (None, engines.backends[version])
     ]
     assert "Buy" in texts[0] and texts[1] == texts[0]
+
+
+def test_flows_without_steps_or_mappings_agree(engines: Engines, tmp_path: Path) -> None:
+    """No step anywhere (and a flow with no mapping): the engines still agree."""
+    path = tmp_path / "plain.yaml"
+    path.write_text(
+        "workload: {name: Plain}\n"
+        "flows:\n"
+        "  - {id: strict, name: Strict, kind: user, description: d, criticality: low,\n"
+        "     telemetry: {attribute: app.flow}, targets: {reliability: {availability: 90}}}\n"
+        "  - {id: idle, name: Idle, kind: user, description: d, criticality: low,\n"
+        "     targets: {reliability: {availability: 99}}}\n"
+    )
+    workload = load_workload(path).workload
+    duck = evaluate_workload(workload, engines.store, **WINDOW).to_dict()
+    click = evaluate_workload(workload, engines.backends["current"], **WINDOW).to_dict()
+    assert {f["flow"]: f["requests"] for f in duck["flows"]}["strict"] > 100
+    assert _without_backend(click) == _without_backend(duck)
