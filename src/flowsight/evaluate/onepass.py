@@ -9,8 +9,9 @@ unmatched service, method and route ride in this set, since matched spans leave
 them NULL), and per flow, step, series point and latency bucket inside the
 window (step counts, latency thresholds, histograms). The few hundred
 thousand grouped rows are kept in a temporary table and rolled up into the
-`Aggregates` rows the shared Python expects, so results match the ClickHouse
-backend (which runs `sql.queries`) number for number.
+`Aggregates` rows the shared Python expects. The ClickHouse backend runs the
+same pass in its dialect (`tagged_spans`, its own grouping of the two sets) and
+the same rollups, so the two backends match number for number.
 """
 
 from __future__ import annotations
