@@ -17,7 +17,8 @@ from flowsight.errors import EXIT_FINDINGS, UsageError
 @click.argument("file", type=click.Path())
 @source_options(
     db_required=True,
-    db_help="Telemetry store directory (with --clickhouse: where review snapshots are kept).",
+    db_help="Telemetry store directory (with --clickhouse: where review snapshots are kept, "
+    "created if missing).",
 )
 @click.option("--month", help="Month to review, YYYY-MM (default: the current month).")
 @click.option("--costs", type=click.Path(), help="A cost export (FOCUS or plain CSV).")
@@ -54,7 +55,7 @@ def command(
 
     review = review_workload(
         file,
-        open_store(db),
+        open_store(db, create=clickhouse is not None),
         parse_moment(now, "--now") or datetime.now(UTC),
         month=month,
         costs=costs,

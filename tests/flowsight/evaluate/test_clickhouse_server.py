@@ -39,10 +39,11 @@ def _closed_port() -> int:
         return int(probe.getsockname()[1])
 
 
-@pytest.mark.parametrize("command", ["evaluate", "report", "cost"])
+@pytest.mark.parametrize("command", ["evaluate", "report", "cost", "review", "serve"])
 def test_a_failed_connection_never_echoes_the_password(command: str, tmp_path: Path) -> None:
     url = f"https://reader:hunter2-secret@127.0.0.1:{_closed_port()}/otel"
-    result = CliRunner().invoke(cli, [command, str(EXAMPLE), "--clickhouse", url])
+    local = ["--db", str(tmp_path / "store")] if command in ("review", "serve") else []
+    result = CliRunner().invoke(cli, [command, str(EXAMPLE), "--clickhouse", url, *local])
     assert result.exit_code == 2, result.output
     assert "hunter2" not in result.output
     assert "https://reader@127.0.0.1:" in result.output
