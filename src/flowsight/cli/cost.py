@@ -9,6 +9,7 @@ from rich.table import Table
 
 from flowsight.cli.options import parse_moment
 from flowsight.cli.output import print_findings, stdout
+from flowsight.cli.source import source_options, span_source
 from flowsight.cost.results import CostReport
 from flowsight.errors import EXIT_FINDINGS
 
@@ -60,7 +61,7 @@ def _unattributed(report: CostReport) -> None:
 
 @click.command("cost")
 @click.argument("file", type=click.Path())
-@click.option("--db", "db", type=click.Path(), required=True, help="Telemetry store directory.")
+@source_options()
 @click.option("--month", help="Last month to report, YYYY-MM (default: the current month).")
 @click.option("--months", default=1, show_default=True, help="How many months up to --month.")
 @click.option("--costs", type=click.Path(), help="A cost export (FOCUS or plain CSV).")
@@ -78,7 +79,10 @@ def _unattributed(report: CostReport) -> None:
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 def command(
     file: str,
-    db: str,
+    db: str | None,
+    clickhouse: str | None,
+    table: str,
+    clickhouse_password_file: str | None,
     month: str | None,
     months: int,
     costs: str | None,
@@ -97,14 +101,13 @@ def command(
     """
     from flowsight.cost import allocate_costs, periods_ending
     from flowsight.load import load_workload
-    from flowsight.telemetry import open_store
 
     workload = load_workload(file).workload
     clock = parse_moment(now, "--now") or datetime.now(UTC)
     fmt = cost_format or ("csv" if costs else "model")
     report = allocate_costs(
         workload,
-        open_store(db),
+        span_source(db, clickhouse, table, clickhouse_password_file),
         periods_ending(month, months, clock),
         costs=costs,
         cost_format=fmt,

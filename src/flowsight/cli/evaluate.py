@@ -7,6 +7,7 @@ from rich.table import Table
 
 from flowsight.cli.options import parse_moment, window_options
 from flowsight.cli.output import stdout
+from flowsight.cli.source import source_options, span_source
 from flowsight.errors import EXIT_FINDINGS, UsageError
 from flowsight.evaluate.results import Evaluation
 from flowsight.model.flow import CRITICALITY_RANK
@@ -68,9 +69,7 @@ def _details(evaluation: Evaluation) -> None:
 
 @click.command("evaluate")
 @click.argument("file", type=click.Path())
-@click.option("--db", "db", type=click.Path(), help="Telemetry store directory.")
-@click.option("--clickhouse", "clickhouse", help="Read otel_traces from ClickHouse instead (URL).")
-@click.option("--table", default="otel_traces", show_default=True, help="ClickHouse table.")
+@source_options()
 @window_options
 @click.option("--format", "output_format", type=click.Choice(["text", "json"]), default="text")
 @click.option("--no-series", is_flag=True, help="Leave the time series out of the JSON.")
@@ -86,6 +85,7 @@ def command(
     db: str | None,
     clickhouse: str | None,
     table: str,
+    clickhouse_password_file: str | None,
     window: str | None,
     start: str | None,
     end: str | None,
@@ -96,16 +96,12 @@ def command(
 ) -> None:
     """Measure every flow of the workload FILE against its targets."""
     from flowsight.evaluate import evaluate_workload
-    from flowsight.evaluate.clickhouse import connect_clickhouse
     from flowsight.load import load_workload
-    from flowsight.telemetry import open_store
 
-    if (db is None) == (clickhouse is None):
-        raise UsageError("give exactly one of --db (the flowsight store) or --clickhouse URL")
     if window and start:
         raise UsageError("--window and --from both set the window start; give one")
     workload = load_workload(file).workload
-    source = connect_clickhouse(clickhouse, table) if clickhouse else open_store(db or "")
+    source = span_source(db, clickhouse, table, clickhouse_password_file)
     evaluation = evaluate_workload(
         workload,
         source,

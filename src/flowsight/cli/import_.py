@@ -7,7 +7,8 @@ from pathlib import Path
 import click
 
 from flowsight.cli.export import write_output
-from flowsight.imports.openslo import import_openslo, read_documents, workload_yaml
+from flowsight.cli.output import stderr
+from flowsight.imports.openslo import import_documents, read_documents, workload_yaml
 
 
 @click.command("import")
@@ -22,5 +23,7 @@ def command(source: str, files: tuple[Path, ...], output: Path | None) -> None:
       flowsight export openslo workload.yaml -o slos.yaml
       flowsight import openslo slos.yaml -o workload.yaml
     """
-    workload = import_openslo(read_documents(list(files)))
-    write_output(workload_yaml(workload), output)
+    imported = import_documents(read_documents(list(files)))
+    for warning in imported.warnings:
+        stderr.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    write_output(workload_yaml(imported.workload), output)

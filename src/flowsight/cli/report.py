@@ -9,6 +9,7 @@ import click
 
 from flowsight.cli.options import parse_moment, window_options
 from flowsight.cli.output import stderr
+from flowsight.cli.source import source_options, span_source
 from flowsight.errors import UsageError
 
 
@@ -26,7 +27,7 @@ def _write(text: str, output: str | None, default: str | None) -> None:
 
 @click.command("report")
 @click.argument("file", type=click.Path())
-@click.option("--db", "db", required=True, type=click.Path(), help="Telemetry store directory.")
+@source_options()
 @click.option(
     "-o",
     "--output",
@@ -42,7 +43,10 @@ def _write(text: str, output: str | None, default: str | None) -> None:
 @window_options
 def command(
     file: str,
-    db: str,
+    db: str | None,
+    clickhouse: str | None,
+    table: str,
+    clickhouse_password_file: str | None,
     output: str | None,
     output_format: str,
     window: str | None,
@@ -52,13 +56,12 @@ def command(
 ) -> None:
     """Write the flow review of workload FILE: one offline HTML file, or Markdown."""
     from flowsight.report import build_review, render_html, render_markdown
-    from flowsight.telemetry import open_store
 
     if window and start:
         raise UsageError("--window and --from both set the window start; give one")
     review = build_review(
         file,
-        open_store(db),
+        span_source(db, clickhouse, table, clickhouse_password_file),
         window=window,
         start=parse_moment(start, "--from"),
         end=parse_moment(end, "--to"),

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flowsight.evaluate import Evaluation, evaluate_workload
+from flowsight.evaluate.base import Backend
 from flowsight.findings import Finding
 from flowsight.model import Workload
 from flowsight.report import design_review
@@ -34,6 +35,8 @@ class DashboardConfig:
     #: A frozen clock for reproducible reviews and tests; None means the real time.
     now: datetime | None = None
     refresh_seconds: int = 30
+    #: Where the pages read spans from when not the store (e.g. ClickHouse's otel_traces).
+    source: Backend | None = None
 
 
 @dataclass
@@ -58,16 +61,14 @@ class DashboardState:
     def evaluation(self) -> Evaluation:
         """The evaluation for the store as it is now (cached per segment set and minute)."""
         now = self.now()
-        key = (
-            tuple(p.name for p in segment_files(self.config.store)),
-            now.replace(second=0, microsecond=0),
-        )
+        segments = () if self.config.source else segment_files(self.config.store)
+        key = (tuple(p.name for p in segments), now.replace(second=0, microsecond=0))
         with self._lock:
             if self._key != key or self._evaluation is None:
                 config = self.config
                 self._evaluation = evaluate_workload(
                     self.workload,
-                    config.store,
+                    config.source or config.store,
                     window=config.window,
                     start=config.start,
                     end=config.end,
@@ -77,13 +78,19 @@ class DashboardState:
             return self._evaluation
 
     def drift(self) -> list[Finding]:
-        """`flowsight drift` over the evaluated windows, cached like the evaluation."""
+        """`flowsight drift` over the evaluated windows, cached like the evaluation.
+
+        Drift reads only the flowsight store: when the pages read another source
+        (ClickHouse), the store holds other spans, so there is no drift to show, as
+        in `flowsight report` and `flowsight review` on that source.
+        """
         from flowsight.report import measured_drift
 
         evaluation = self.evaluation()
         with self._lock:
             if self._drift_key != self._key:
                 path, store = self.config.workload_path, self.config.store
-                self._drift = measured_drift(path, store, evaluation)
+                measured = self.config.source is None
+                self._drift = measured_drift(path, store, evaluation) if measured else []
                 self._drift_key = self._key
             return self._drift
