@@ -61,6 +61,8 @@ class Review:
     design: list[Finding]
     snapshot: Snapshot
     drift: list[Finding] = field(default_factory=list)
+    #: False when the spans came from another source than the store, which drift cannot read
+    drift_measured: bool = True
 
 
 def flow_findings(workload: Workload, flow_id: str, findings: list[Finding]) -> list[Finding]:
@@ -189,4 +191,5 @@ def review_workload(
         design,
         snapshot,
         drift,
+        drift_measured=source is None,
     )

@@ -184,10 +184,13 @@ def test_serve_json_twins_agree(engines: Engines, version: str) -> None:
             end=WINDOW["end"],
         )
         client = TestClient(create_app(config))
-        responses = [client.get(p) for p in ("/overview.json", "/flows/buy.json")]
-        assert [r.status_code for r in responses] == [200, 200]
+        paths = ("/overview.json", "/flows/buy.json", "/findings.json")
+        responses = [client.get(p) for p in paths]
+        assert [r.status_code for r in responses] == [200, 200, 200]
         pages.append([r.json() for r in responses])
     assert pages[0][1]["flow"] == "buy" and pages[0][0]["flows"]
+    # Drift reads only the store: shown when the pages read it, empty when they read ClickHouse.
+    assert pages[0][2].pop("drift") and pages[1][2].pop("drift") == []
     assert _strip(pages[1]) == _strip(pages[0])
 
 
@@ -214,15 +217,34 @@ def test_cost_agrees(engines: Engines, version: str) -> None:
 
 @pytest.mark.parametrize("version", VERSIONS)
 def test_review_agrees(engines: Engines, version: str) -> None:
-    texts = [
-        review_markdown(
-            review_workload(
-                engines.path, engines.store, at(NOW), month="2026-11", save=False, source=source
-            )
+    """Everything but drift agrees; drift reads only the store, so on ClickHouse it says so."""
+    stored, clicked = (
+        review_workload(
+            engines.path, engines.store, at(NOW), month="2026-11", save=False, source=source
         )
         for source in (None, engines.backends[version])
-    ]
-    assert "Buy" in texts[0] and texts[1] == texts[0]
+    )
+    assert stored.drift and stored.drift_measured
+    assert any(a.kind == "fix-drift" for a in stored.actions)
+    assert clicked.drift == [] and not clicked.drift_measured
+    without_drift = replace(
+        stored,
+        drift=[],
+        actions=[a for a in stored.actions if a.kind != "fix-drift"],
+        flows=[
+            replace(f, findings=[x for x in f.findings if not x.rule.startswith("drift.")])
+            for f in stored.flows
+        ],
+    )
+    text = review_markdown(clicked)
+    unmeasured = (
+        "Not measured: drift reads only the flowsight store, and this review read its "
+        "spans from clickhouse."
+    )
+    assert unmeasured in text
+    matches = "None: the model matches the traces of the period (`flowsight drift`)."
+    expected = review_markdown(without_drift)
+    assert "Buy" in expected and text.replace(unmeasured, matches) == expected
 
 
 def test_flows_without_steps_or_mappings_agree(engines: Engines, tmp_path: Path) -> None:
