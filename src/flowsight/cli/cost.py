@@ -7,8 +7,9 @@ from datetime import UTC, datetime
 import click
 from rich.table import Table
 
-from flowsight.cli.options import cost_options, db_option, format_option, now_option, parse_moment
+from flowsight.cli.options import cost_options, format_option, now_option, parse_moment
 from flowsight.cli.output import print_findings, print_table, stdout
+from flowsight.cli.source import source_options, span_source
 from flowsight.cost.results import CostReport
 from flowsight.errors import EXIT_FINDINGS
 
@@ -60,7 +61,7 @@ def _unattributed(report: CostReport) -> None:
 
 @click.command("cost")
 @click.argument("file", type=click.Path())
-@db_option()
+@source_options()
 @click.option(
     "--month", metavar="YYYY-MM", help="Last month to report, YYYY-MM (default: the current month)."
 )
@@ -79,7 +80,10 @@ def _unattributed(report: CostReport) -> None:
 @format_option(["text", "json"], "text", "a table, or JSON with findings and unattributed cost")
 def command(
     file: str,
-    db: str,
+    db: str | None,
+    clickhouse: str | None,
+    table: str,
+    clickhouse_password_file: str | None,
     month: str | None,
     months: int,
     costs: str | None,
@@ -106,14 +110,13 @@ def command(
     """
     from flowsight.cost import allocate_costs, periods_ending
     from flowsight.load import load_workload
-    from flowsight.telemetry import open_store
 
     workload = load_workload(file).workload
     clock = parse_moment(now, "--now") or datetime.now(UTC)
     fmt = cost_format or ("csv" if costs else "model")
     report = allocate_costs(
         workload,
-        open_store(db),
+        span_source(db, clickhouse, table, clickhouse_password_file),
         periods_ending(month, months, clock),
         costs=costs,
         cost_format=fmt,

@@ -2,26 +2,15 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 import click
 from rich.table import Table
 
-from flowsight.cli.options import (
-    db_option,
-    fail_on_option,
-    format_option,
-    parse_moment,
-    window_options,
-)
+from flowsight.cli.options import fail_on_option, format_option, parse_moment, window_options
 from flowsight.cli.output import print_table, stdout
+from flowsight.cli.source import source_options, span_source
 from flowsight.errors import EXIT_FINDINGS, UsageError
 from flowsight.evaluate.results import Evaluation
 from flowsight.model.flow import CRITICALITY_RANK
-
-if TYPE_CHECKING:
-    from flowsight.evaluate.base import Backend
-    from flowsight.telemetry import TelemetryStore
 
 VERDICT_STYLE = {"meeting": "green", "at_risk": "yellow", "breached": "bold red", "no_data": "dim"}
 
@@ -80,17 +69,7 @@ def _details(evaluation: Evaluation) -> None:
 
 @click.command("evaluate")
 @click.argument("file", type=click.Path())
-@db_option("Telemetry store directory (or give --clickhouse).", required=False)
-@click.option(
-    "--clickhouse",
-    "clickhouse",
-    metavar="URL",
-    help="Read the OTel Collector's traces from ClickHouse instead, e.g. clickhouse://host:8123/otel "
-    "(needs the clickhouse extra).",
-)
-@click.option(
-    "--table", default="otel_traces", show_default=True, help="ClickHouse table of the spans."
-)
+@source_options()
 @window_options
 @format_option(["text", "json"], "text", "a table, or JSON with every number and time series")
 @click.option("--no-series", is_flag=True, help="Leave the time series out of the JSON.")
@@ -100,6 +79,7 @@ def command(
     db: str | None,
     clickhouse: str | None,
     table: str,
+    clickhouse_password_file: str | None,
     window: str | None,
     start: str | None,
     end: str | None,
@@ -111,7 +91,7 @@ def command(
     """Measure every flow of FILE against its targets.
 
     Availability, error budget, burn-rate alert state and latency of each flow,
-    from the spans in the store. Exit code 1 when a flow of at least --fail-on
+    from the spans in the store or in ClickHouse. Exit code 1 when a flow of at least --fail-on
     criticality is breached; 2 on unreadable input.
 
     \b
@@ -121,23 +101,11 @@ def command(
     """
     from flowsight.evaluate import evaluate_workload
     from flowsight.load import load_workload
-    from flowsight.telemetry import open_store
 
-    if (db is None) == (clickhouse is None):
-        raise UsageError("give exactly one of --db (the flowsight store) or --clickhouse URL")
     if window and start:
         raise UsageError("--window and --from both set the window start; give one")
     workload = load_workload(file).workload
-    source: Backend | TelemetryStore
-    if clickhouse:
-        from flowsight.cli.extras import require_extra
-
-        require_extra("clickhouse", "--clickhouse")
-        from flowsight.evaluate.clickhouse import connect_clickhouse
-
-        source = connect_clickhouse(clickhouse, table)
-    else:
-        source = open_store(db or "")
+    source = span_source(db, clickhouse, table, clickhouse_password_file)
     evaluation = evaluate_workload(
         workload,
         source,

@@ -8,7 +8,8 @@ import click
 
 from flowsight.cli.export import write_output
 from flowsight.cli.options import output_option
-from flowsight.imports.openslo import import_openslo, read_documents, workload_yaml
+from flowsight.cli.output import stderr
+from flowsight.imports.openslo import import_documents, read_documents, workload_yaml
 
 
 @click.command("import")
@@ -19,12 +20,15 @@ def command(source: str, files: tuple[Path, ...], output: str | None) -> None:
     """Write a workload file built from OpenSLO documents.
 
     SOURCE is the format of FILES (openslo: OpenSLO v1 YAML). Each SLO becomes a
-    flow to complete. Exit code 2 when a document cannot be read.
+    flow to complete; what a workload cannot hold is named on stderr as a warning.
+    Exit code 2 when a document cannot be read.
 
     \b
     Example:
       flowsight export openslo workload.yaml -o slos.yaml
       flowsight import openslo slos.yaml -o workload.yaml
     """
-    workload = import_openslo(read_documents(list(files)))
-    write_output(workload_yaml(workload), Path(output) if output else None)
+    imported = import_documents(read_documents(list(files)))
+    for warning in imported.warnings:
+        stderr.print(f"warning: {warning}", markup=False, highlight=False, soft_wrap=True)
+    write_output(workload_yaml(imported.workload), Path(output) if output else None)

@@ -7,14 +7,9 @@ from pathlib import Path
 
 import click
 
-from flowsight.cli.options import (
-    db_option,
-    format_option,
-    output_option,
-    parse_moment,
-    window_options,
-)
+from flowsight.cli.options import format_option, output_option, parse_moment, window_options
 from flowsight.cli.output import stderr
+from flowsight.cli.source import source_options, span_source
 from flowsight.errors import UsageError
 
 
@@ -32,13 +27,16 @@ def _write(text: str, output: str | None, default: str | None) -> None:
 
 @click.command("report")
 @click.argument("file", type=click.Path())
-@db_option()
+@source_options()
 @output_option("Output file ('-' for stdout). Default: report.html for html, stdout for md.")
 @format_option(["html", "md"], "html", "one offline HTML file with charts, or Markdown")
 @window_options
 def command(
     file: str,
-    db: str,
+    db: str | None,
+    clickhouse: str | None,
+    table: str,
+    clickhouse_password_file: str | None,
     output: str | None,
     output_format: str,
     window: str | None,
@@ -57,13 +55,12 @@ def command(
       flowsight report workload.yaml --db telemetry --format md --window 7d > review.md
     """
     from flowsight.report import build_review, render_html, render_markdown
-    from flowsight.telemetry import open_store
 
     if window and start:
         raise UsageError("--window and --from both set the window start; give one")
     review = build_review(
         file,
-        open_store(db),
+        span_source(db, clickhouse, table, clickhouse_password_file),
         window=window,
         start=parse_moment(start, "--from"),
         end=parse_moment(end, "--to"),

@@ -9,19 +9,23 @@ import click
 
 from flowsight.cli.options import (
     cost_options,
-    db_option,
     format_option,
     now_option,
     output_option,
     parse_moment,
 )
 from flowsight.cli.output import stdout
+from flowsight.cli.source import clickhouse_source, source_options
 from flowsight.errors import EXIT_FINDINGS, UsageError
 
 
 @click.command("review")
 @click.argument("file", type=click.Path())
-@db_option()
+@source_options(
+    db_required=True,
+    db_help="Telemetry store directory (with --clickhouse: where review snapshots are kept, "
+    "created if missing).",
+)
 @click.option(
     "--month", metavar="YYYY-MM", help="Month to review, YYYY-MM (default: the current month)."
 )
@@ -33,6 +37,9 @@ from flowsight.errors import EXIT_FINDINGS, UsageError
 def command(
     file: str,
     db: str,
+    clickhouse: str | None,
+    table: str,
+    clickhouse_password_file: str | None,
     month: str | None,
     costs: str | None,
     cost_format: str | None,
@@ -58,12 +65,13 @@ def command(
 
     review = review_workload(
         file,
-        open_store(db),
+        open_store(db, create=clickhouse is not None),
         parse_moment(now, "--now") or datetime.now(UTC),
         month=month,
         costs=costs,
         cost_format=cost_format or ("csv" if costs else "model"),
         save=not no_save,
+        source=clickhouse_source(clickhouse, table, clickhouse_password_file),
     )
     text = render_html(review) if output_format == "html" else render_markdown(review)
     if output:

@@ -6,13 +6,18 @@ from pathlib import Path
 
 import click
 
-from flowsight.cli.options import db_option, parse_moment, window_options
+from flowsight.cli.options import parse_moment, window_options
+from flowsight.cli.source import clickhouse_source, source_options
 from flowsight.errors import UsageError
 
 
 @click.command("serve")
 @click.argument("file", type=click.Path())
-@db_option("Telemetry store directory (created if missing).")
+@source_options(
+    db_required=True,
+    db_help="Telemetry store directory, created if missing (the receiver writes it; "
+    "with --clickhouse the pages read ClickHouse instead).",
+)
 @click.option(
     "--host",
     default="127.0.0.1",
@@ -36,6 +41,9 @@ from flowsight.errors import UsageError
 def command(
     file: str,
     db: str,
+    clickhouse: str | None,
+    table: str,
+    clickhouse_password_file: str | None,
     host: str,
     port: int,
     token: str | None,
@@ -74,6 +82,7 @@ def command(
         end=parse_moment(end, "--to"),
         now=parse_moment(now, "--now"),
         refresh_seconds=refresh,
+        source=clickhouse_source(clickhouse, table, clickhouse_password_file),
     )
     app = create_app(config)
     sock = bind(host, port)

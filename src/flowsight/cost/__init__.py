@@ -17,6 +17,7 @@ from flowsight.cost.results import ComponentCost, CostReport, FlowCost, Share, U
 from flowsight.cost.sources import FORMATS, Period, load_costs, month_of, period, previous_month
 from flowsight.cost.usage import measure_usage
 from flowsight.errors import UsageError
+from flowsight.evaluate.base import Backend
 from flowsight.model import Workload
 from flowsight.telemetry.store import TelemetryStore
 
@@ -52,7 +53,7 @@ def _currency(workload: Workload) -> str:
 
 def allocate_costs(
     workload: Workload,
-    store: TelemetryStore,
+    store: TelemetryStore | Backend,
     periods: list[Period],
     costs: str | Path | None = None,
     cost_format: str = "model",

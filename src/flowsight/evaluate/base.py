@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from flowsight.slo.attribution import AttributeRule, RouteRule
+
+if TYPE_CHECKING:
+    from flowsight.evaluate.sql import Dialect
 
 __all__ = ["AttributeRule", "RouteRule"]
 
@@ -81,10 +84,25 @@ class Aggregates:
 
 
 class Backend(Protocol):
-    """A place spans live: the flowsight store (DuckDB) or an `otel_traces` table (ClickHouse)."""
+    """A place spans live: the flowsight store (DuckDB) or an `otel_traces` table (ClickHouse).
+
+    Every reading command goes through this: `aggregate` for evaluate, report, serve and
+    review; `spans` + `rows` (with the backend's `dialect`) for cost's work per trace.
+    """
 
     name: str
+    dialect: Dialect
 
     def aggregate(self, plan: QueryPlan) -> Aggregates:
         """Run the plan's queries in the engine and return their rows."""
+        ...
+
+    def spans(self, start_ns: int, end_ns: int) -> str:
+        """A relation of flowsight-shaped spans covering at least [start_ns, end_ns)."""
+        ...
+
+    def rows(
+        self, queries: dict[str, str], setup: dict[str, str] | None = None
+    ) -> dict[str, list[tuple[Any, ...]]]:
+        """Run named queries; `setup` names relations (name -> SELECT) the queries read."""
         ...

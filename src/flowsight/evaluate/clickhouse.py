@@ -1,30 +1,45 @@
-"""Evaluation where the traces already are: the Collector ClickHouse exporter's `otel_traces`.
+"""Reading where the traces already are: the Collector ClickHouse exporter's `otel_traces`.
 
 The exporter spelled span kinds and status codes differently across versions
 (`SPAN_KIND_SERVER` / `Server`, `STATUS_CODE_ERROR` / `Error`) and stores
 attribute values as strings in a Map; the `source` subquery normalizes all of
-that into the flowsight span shape so the shared SQL runs unchanged. Queries go
-through any `execute(sql) -> rows` callable: clickhouse-connect for a server,
-chdb (the same engine, in-process) in the tests.
+that into the flowsight span shape so the shared SQL runs unchanged.
+
+Evaluation is one grouped pass, as on DuckDB: ClickHouse scans and attributes
+the spans once and groups them into the two small sets of `onepass` (each span
+is counted in both sets through `arrayJoin([1, 2])`, which needs no GROUPING()
+semantics); the grouped rows come back as Arrow and the same rollup SQL as the
+DuckDB backend turns them into the aggregates, in an in-memory DuckDB. Queries
+go through any `execute(sql) -> pyarrow.Table`: clickhouse-connect for a
+server (flowsight.evaluate.clickhouse_connect), chdb (the same engine,
+in-process) in the tests and the benchmark.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
-from flowsight.errors import StoreError, UsageError
-from flowsight.evaluate.base import (
-    MINUTE_COLUMNS,
-    SERIES_COLUMNS,
-    Aggregates,
-    QueryPlan,
-    to_columns,
-)
-from flowsight.evaluate.sql import Dialect, counted_minutes, entry_spans, queries
+import duckdb
+import pyarrow as pa
 
-Execute = Callable[[str], Sequence[Sequence[Any]]]
+from flowsight.errors import StoreError, UsageError
+from flowsight.evaluate.base import Aggregates, QueryPlan
+from flowsight.evaluate.onepass import (
+    COLUMNAR,
+    SET_BUCKETS,
+    SET_MINUTES,
+    flow_numbers,
+    named,
+    named_columns,
+    rollups,
+    tagged_spans,
+    unpacked_table,
+)
+from flowsight.evaluate.sql import Dialect, entry_spans
+
+Execute = Callable[[str], pa.Table]
 
 DIALECT = Dialect(
     regex="match",
@@ -36,7 +51,13 @@ DIALECT = Dialect(
     values_row="({flow}, {lo}, {hi}, {w})",
     backslash_escapes=True,
     starts_with="startsWith",
+    arg_min="argMin",
+    unnest="arrayJoin",
+    month="formatDateTime(fromUnixTimestamp64Nano(toInt64({ns}), 'UTC'), '%Y-%m')",
+    typed_null="CAST(NULL AS Nullable({type}))",
 )
+#: LEFT JOINs give NULL, not the type's default, where nothing matched (as in SQL).
+SETTINGS = " SETTINGS join_use_nulls = 1"
 
 _KIND = (
     "multiIf(SpanKind IN ('SPAN_KIND_SERVER', 'Server'), 2, "
@@ -75,10 +96,45 @@ def source(table: str, start_ns: int, end_ns: int) -> str:
     )
 
 
+def _counted(plan: QueryPlan, numbers: dict[str, int]) -> str:
+    rows = [
+        f"({numbers[flow]}, {lo}, {hi}, {w})"
+        for flow, ranges in plan.counted.items()
+        for lo, hi, w in ranges
+        if hi > lo
+    ] or ["(-1, 0, 0, 0)"]
+    return (
+        "(SELECT flow, toInt64(arrayJoin(range(lo, hi))) AS minute, w "
+        f"FROM values('flow Int32, lo UInt64, hi UInt64, w UInt8', {', '.join(rows)}))"
+    )
+
+
+def grouped_sets(plan: QueryPlan, table: str, numbers: dict[str, int]) -> str:
+    """The one grouped pass, in ClickHouse SQL: (gid, flow, step, mkey, hkey, u, ...) rows."""
+    label = {flow: str(number) for flow, number in numbers.items()}
+    entry = entry_spans(
+        plan, source(table, plan.start_ns, plan.end_ns), DIALECT, label=label.__getitem__
+    )
+    tagged = tagged_spans(plan, entry, _counted(plan, numbers), numbers, DIALECT)
+    minutes, buckets = "k = 1", "k = 2"
+    return (
+        f"SELECT if({minutes}, {SET_MINUTES}, {SET_BUCKETS}) AS gid, flow, "
+        f"if({buckets}, step, NULL) AS g_step, if({minutes}, mkey, NULL) AS g_mkey, "
+        f"if({buckets}, hkey, NULL) AS g_hkey, if({minutes}, u, NULL) AS g_u, "
+        f"if({minutes}, svc_u, NULL) AS g_svc, if({minutes}, method_u, NULL) AS g_method, "
+        f"if({minutes}, route_u, NULL) AS g_route, toInt64(count()) AS n, "
+        "max(start_ns) AS last_ns "
+        f"FROM (SELECT *, arrayJoin([1, 2]) AS k FROM ({tagged}) AS t) AS d "
+        "GROUP BY k, flow, g_step, g_mkey, g_hkey, g_u, g_svc, g_method, g_route"
+        f"{SETTINGS}"
+    )
+
+
 class ClickHouseBackend:
     """Reads an OpenTelemetry Collector `otel_traces` table in place."""
 
     name = "clickhouse"
+    dialect = DIALECT
 
     def __init__(self, execute: Execute, table: str = "otel_traces") -> None:
         if not re.match(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)?$", table):
@@ -86,28 +142,73 @@ class ClickHouseBackend:
         self.execute = execute
         self.table = table
 
+    def _arrow(self, sql: str, what: str) -> pa.Table:
+        try:
+            return self.execute(sql)
+        except Exception as error:  # the driver's own errors; we only add the context
+            raise StoreError(f"ClickHouse query for {what} failed: {error}") from None
+
     def aggregate(self, plan: QueryPlan) -> Aggregates:
-        entry = f"({entry_spans(plan, source(self.table, plan.start_ns, plan.end_ns), DIALECT)})"
-        counted = f"({counted_minutes(plan, DIALECT)})"
-        results: dict[str, list[tuple[Any, ...]]] = {}
-        for name, sql in queries(plan, entry, counted, DIALECT).items():
-            try:
-                results[name] = [tuple(row) for row in self.execute(sql)]
-            except Exception as error:  # the driver's own errors; we only add the context
-                raise StoreError(f"ClickHouse query '{name}' failed: {error}") from None
-        return Aggregates(
-            minutes=to_columns(results.pop("minutes"), MINUTE_COLUMNS),
-            series_histogram=to_columns(results.pop("series_histogram"), SERIES_COLUMNS),
-            **results,
+        numbers = flow_numbers(plan)
+        sets = self._arrow(grouped_sets(plan, self.table, numbers), "the grouped pass")
+        renamed = sets.rename_columns(
+            [
+                "gid",
+                "flow",
+                "step",
+                "mkey",
+                "hkey",
+                "u",
+                "svc_u",
+                "method_u",
+                "route_u",
+                "n",
+                "last_ns",
+            ]
         )
+        with duckdb.connect() as local:
+            local.register("ch_sets", renamed)
+            local.execute(
+                "CREATE TEMP TABLE g AS "
+                + unpacked_table(
+                    plan,
+                    "SELECT CAST(gid AS INTEGER) AS gid, CAST(flow AS INTEGER) AS flow, step, "
+                    "CAST(mkey AS BIGINT) AS mkey, CAST(hkey AS BIGINT) AS hkey, "
+                    "CAST(u AS BOOLEAN) AS u, svc_u, method_u, route_u, n, last_ns FROM ch_sets",
+                )
+            )
+            rename = named(numbers)
+            found: dict[str, Any] = {}
+            for name, sql in rollups(plan).items():
+                if name in COLUMNAR:
+                    fetched = local.execute(sql).fetchnumpy()
+                    found[name] = named_columns(numbers, fetched, COLUMNAR[name])
+                else:
+                    rows = [tuple(row) for row in local.execute(sql).fetchall()]
+                    found[name] = rows if name == "unmatched" else [rename(row) for row in rows]
+        return Aggregates(**found)
+
+    def spans(self, start_ns: int, end_ns: int) -> str:
+        return source(self.table, start_ns, end_ns)
+
+    def rows(
+        self, queries: dict[str, str], setup: dict[str, str] | None = None
+    ) -> dict[str, list[tuple[Any, ...]]]:
+        """Each query's rows; `setup` relations are common table expressions of every query."""
+        prefix = ""
+        if setup:
+            prefix = "WITH " + ", ".join(f"{n} AS ({sql})" for n, sql in setup.items()) + " "
+        found = {}
+        for name, sql in queries.items():
+            table = self._arrow(prefix + sql + SETTINGS, name)
+            found[name] = list(zip(*(column.to_pylist() for column in table.columns), strict=True))
+        return found
 
 
-def connect_clickhouse(url: str, table: str = "otel_traces") -> ClickHouseBackend:
-    """A backend over clickhouse-connect, from `clickhouse://user:pass@host:8123/db`."""
-    import clickhouse_connect
+def connect_clickhouse(
+    url: str, table: str = "otel_traces", password_file: str | None = None
+) -> ClickHouseBackend:
+    """A backend over a ClickHouse server (see flowsight.evaluate.clickhouse_server)."""
+    from flowsight.evaluate.clickhouse_server import connect_clickhouse as connect
 
-    try:
-        client = clickhouse_connect.get_client(dsn=url)
-    except Exception as error:
-        raise StoreError(f"cannot connect to ClickHouse at {url}: {error}") from None
-    return ClickHouseBackend(lambda sql: client.query(sql).result_rows, table)
+    return connect(url, table, password_file)

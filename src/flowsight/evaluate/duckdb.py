@@ -45,6 +45,7 @@ class DuckDBBackend:
     """The default backend: the telemetry store written by ingest, collect and the prober."""
 
     name = "duckdb"
+    dialect = DIALECT
 
     def __init__(self, store: TelemetryStore, memory_limit: str | None = None) -> None:
         self.store = store
@@ -74,3 +75,22 @@ class DuckDBBackend:
                 rows = _rows(connection, sql)
                 found[name] = rows if name == "unmatched" else [rename(row) for row in rows]
         return Aggregates(**found)
+
+    def spans(self, start_ns: int, end_ns: int) -> str:
+        """The store's spans (the `spans` view of a connection); callers filter on start_ns."""
+        return "spans"
+
+    def rows(
+        self, queries: dict[str, str], setup: dict[str, str] | None = None
+    ) -> dict[str, list[tuple[Any, ...]]]:
+        """Each query's rows; `setup` relations become temporary tables, computed once."""
+        try:
+            with connect(self.store, self.memory_limit) as connection:
+                for name, sql in (setup or {}).items():
+                    connection.execute(f"CREATE TEMP TABLE {name} AS {sql}")
+                return {name: _rows(connection, sql) for name, sql in queries.items()}
+        except duckdb.IOException as error:
+            raise StoreError(
+                f"{self.store.path}: a segment could not be read ({error})",
+                hint="a compaction may have run meanwhile; run the command again",
+            ) from None

@@ -9,8 +9,9 @@ unmatched service, method and route ride in this set, since matched spans leave
 them NULL), and per flow, step, series point and latency bucket inside the
 window (step counts, latency thresholds, histograms). The few hundred
 thousand grouped rows are kept in a temporary table and rolled up into the
-`Aggregates` rows the shared Python expects, so results match the ClickHouse
-backend (which runs `sql.queries`) number for number.
+`Aggregates` rows the shared Python expects. The ClickHouse backend runs the
+same pass in its dialect (`tagged_spans`, its own grouping of the two sets) and
+the same rollups, so the two backends match number for number.
 """
 
 from __future__ import annotations
@@ -66,7 +67,9 @@ def _under_mask(plan: QueryPlan, numbers: dict[str, int]) -> str:
     return " + ".join(bits) or "0"
 
 
-def _packed_keys(plan: QueryPlan, numbers: dict[str, int]) -> tuple[str, str]:
+def _packed_keys(
+    plan: QueryPlan, numbers: dict[str, int], dialect: Dialect | None = None
+) -> tuple[str, str]:
     """(minute key, bucket key): the small per-span values of each grouping set packed into
     one BIGINT, because hashing one integer is much cheaper than hashing seven columns.
 
@@ -75,12 +78,15 @@ def _packed_keys(plan: QueryPlan, numbers: dict[str, int]) -> tuple[str, str]:
     + authenticated) << slots) + threshold bits.
     """
     slots = _slots(plan)
+    point = (dialect.int_div if dialect else "({a} // {b})").format(
+        a="e.minute", b=plan.series_minutes
+    )
     minute = (
         "(CASE WHEN c.w IS NULL THEN 0 ELSE e.minute * 2 + c.w + 1 END) * 16 + e.outcome * 4 "
         "+ CASE WHEN e.name = 'heartbeat' OR e.step = 'heartbeat' THEN 2 ELSE 0 END + e.synth"
     )
     bucket = (
-        f"CASE WHEN c.w = 1 THEN ((((e.minute // {plan.series_minutes}) * 1024 + e.bucket) * 4 "
+        f"CASE WHEN c.w = 1 THEN ((({point} * 1024 + e.bucket) * 4 "
         f"+ e.outcome) * 2 + e.authed) * {1 << slots} + ({_under_mask(plan, numbers)}) END"
     )
     return minute, bucket
@@ -101,6 +107,33 @@ def _unpacked(slots: int) -> str:
     )
 
 
+def tagged_spans(
+    plan: QueryPlan,
+    entry: str,
+    counted: str,
+    numbers: dict[str, int],
+    dialect: Dialect | None = None,
+) -> str:
+    """Each attributed entry span with its two packed group keys and unmatched columns."""
+    unmatched = f"(e.flow IS NULL AND e.start_ns >= {plan.window_start_ns})"
+    minute, bucket = _packed_keys(plan, numbers, dialect)
+    return (
+        f"SELECT e.flow, e.step, e.start_ns, {minute} AS mkey, {bucket} AS hkey, "
+        f"{unmatched} AS u, CASE WHEN {unmatched} THEN e.service END AS svc_u, "
+        f"CASE WHEN {unmatched} THEN e.http_method END AS method_u, "
+        f"CASE WHEN {unmatched} THEN e.route END AS route_u "
+        f"FROM ({entry}) AS e LEFT JOIN {counted} AS c ON e.flow = c.flow AND e.minute = c.minute"
+    )
+
+
+def unpacked_table(plan: QueryPlan, sets: str) -> str:
+    """The grouped table `g` the rollups read, from the rows of the two grouping sets."""
+    return (
+        f"SELECT gid, flow, step, {_unpacked(_slots(plan))}, u, svc_u, method_u, route_u, n, "
+        f"last_ns FROM ({sets}) AS s"
+    )
+
+
 def grouped(plan: QueryPlan, source: str, dialect: Dialect, numbers: dict[str, int]) -> str:
     """The single grouped pass over the attributed entry spans, joined to the counted minutes.
 
@@ -110,24 +143,13 @@ def grouped(plan: QueryPlan, source: str, dialect: Dialect, numbers: dict[str, i
     """
     coded = (code_case(plan, dialect, numbers), coded_step(plan, dialect, numbers))
     entry = entry_spans(plan, source, dialect, coded=coded)
-    unmatched = f"(e.flow IS NULL AND e.start_ns >= {plan.window_start_ns})"
-    minute, bucket = _packed_keys(plan, numbers)
-    tagged = (
-        f"SELECT e.flow, e.step, e.start_ns, {minute} AS mkey, {bucket} AS hkey, "
-        f"{unmatched} AS u, CASE WHEN {unmatched} THEN e.service END AS svc_u, "
-        f"CASE WHEN {unmatched} THEN e.http_method END AS method_u, "
-        f"CASE WHEN {unmatched} THEN e.route END AS route_u "
-        f"FROM ({entry}) AS e LEFT JOIN counted AS c ON e.flow = c.flow AND e.minute = c.minute"
-    )
+    tagged = tagged_spans(plan, entry, "counted", numbers)
     sets = (
         "SELECT GROUPING(mkey, hkey) AS gid, flow, step, mkey, hkey, u, svc_u, method_u, "
         f"route_u, count(*) AS n, max(start_ns) AS last_ns FROM ({tagged}) AS t "
         "GROUP BY GROUPING SETS ((flow, mkey, u, svc_u, method_u, route_u), (flow, step, hkey))"
     )
-    return (
-        f"SELECT gid, flow, step, {_unpacked(_slots(plan))}, u, svc_u, method_u, route_u, n, "
-        f"last_ns FROM ({sets}) AS s"
-    )
+    return unpacked_table(plan, sets)
 
 
 def _count(condition: str) -> str:

@@ -29,6 +29,10 @@ class Dialect:
     values_row: str  # a template with {flow}, {lo}, {hi}, {w}
     backslash_escapes: bool  # string literals treat backslash as an escape (ClickHouse)
     starts_with: str = "starts_with"  # function(text, prefix) -> bool
+    arg_min: str = "arg_min"  # aggregate(value, key): the value at the smallest key
+    unnest: str = "unnest"  # one row per element of a list
+    month: str = "strftime(make_timestamp({ns} // 1000), '%Y-%m')"  # UTC 'YYYY-MM' of ns
+    typed_null: str = "CAST(NULL AS {type})"  # a NULL of a type (ClickHouse: Nullable)
 
     def quote(self, text: str) -> str:
         if self.backslash_escapes:
@@ -87,7 +91,9 @@ def flow_case(
         f"WHEN {route_condition(rule, dialect)} THEN {label(rule.flow)}"
         for rule in plan.route_rules
     ]
-    return f"CASE {' '.join(whens)} ELSE NULL END" if whens else f"CAST(NULL AS {_type(label)})"
+    if not whens:
+        return dialect.typed_null.format(type=_type(label))
+    return f"CASE {' '.join(whens)} ELSE NULL END"
 
 
 def _type(label: Label) -> str:
@@ -119,7 +125,9 @@ def step_case(
         if options:
             options.append("NULL")
             whens.append(f"WHEN flow = {label(flow)} THEN coalesce({', '.join(options)})")
-    return f"CASE {' '.join(whens)} ELSE NULL END" if whens else "CAST(NULL AS VARCHAR)"
+    if not whens:
+        return dialect.typed_null.format(type="VARCHAR")
+    return f"CASE {' '.join(whens)} ELSE NULL END"
 
 
 def entry_spans(

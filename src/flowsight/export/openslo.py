@@ -2,10 +2,14 @@
 
 One Service for the workload; per objective of a flow one SLI (a Prometheus
 ratio over the same queries as the rules) and one SLO with the flow's
-budgeting method and window; one AlertPolicy per burn-rate tier. What OpenSLO
-has no field for (criticality, schedule, owner, escalation path, telemetry
-mapping) travels in `flowsight.io/` labels and annotations, so
-`flowsight import openslo` rebuilds the workload with every objective.
+budgeting method and window; one AlertPolicy per burn-rate tier, referred to
+by `alertPolicyRef`. What OpenSLO has no field for (criticality, schedule,
+owner, escalation path, telemetry mapping, the short burn window) travels in
+`flowsight.io/` annotations (the spec keeps prefixed keys off labels), so
+`flowsight import openslo` rebuilds the workload with every objective. The
+documents follow the OpenSLO Go SDK's validation rules (names are DNS labels,
+display names at most 63 characters, one condition per alert policy, and
+`alertAfter` is a `for:` duration, which flowsight's alerts do not have).
 """
 
 from __future__ import annotations
@@ -30,6 +34,9 @@ from flowsight.model import Flow, Schedule, Workload, format_duration
 API_VERSION = "openslo/v1"
 PREFIX = "flowsight.io/"
 CALENDAR_START = "2020-01-01 00:00:00"
+DISPLAY_NAME_MAX = 63
+#: `{{.window}}` in a flow's own PromQL becomes this range in the SLI documents.
+SLI_RANGE = "1m"
 
 
 def slug(text: str) -> str:
@@ -38,7 +45,13 @@ def slug(text: str) -> str:
     return name[:63].rstrip("-") or "workload"
 
 
+def _display(text: str) -> str:
+    return text if len(text) <= DISPLAY_NAME_MAX else text[: DISPLAY_NAME_MAX - 1] + "…"
+
+
 def _doc(kind: str, name: str, spec: dict[str, Any], **metadata: Any) -> dict[str, Any]:
+    if "displayName" in metadata:
+        metadata["displayName"] = _display(metadata["displayName"])
     return {
         "apiVersion": API_VERSION,
         "kind": kind,
@@ -63,19 +76,24 @@ def _service(workload: Workload, schedules: list[Schedule]) -> dict[str, Any]:
     return _doc("Service", slug(info.name), spec, displayName=info.name, annotations=annotations)
 
 
+def _source(query: str) -> dict[str, Any]:
+    return {"metricSource": {"type": "Prometheus", "spec": {"query": query}}}
+
+
 def _sli(objective: Objective, options: ExportOptions, name: str) -> dict[str, Any]:
     queries = Queries(objective, options)
-    ratio: dict[str, Any] = {
-        "counter": False,
-        "total": {"metricSource": {"type": "Prometheus", "spec": {"query": queries.total("1m")}}},
-    }
-    if objective.threshold is None:
-        ratio["bad"] = {
-            "metricSource": {"type": "Prometheus", "spec": {"query": queries.bad("1m")}}
-        }
+    telemetry = objective.flow.telemetry
+    own = telemetry.prometheus if telemetry else None
+    ratio: dict[str, Any] = {"counter": False}
+    if objective.threshold is None and own and own.error_query and own.total_query:
+        ratio["total"] = _source(own.total_query.replace("{{.window}}", SLI_RANGE))
+        ratio["bad"] = _source(own.error_query.replace("{{.window}}", SLI_RANGE))
+    elif objective.threshold is None:
+        ratio["total"] = _source(queries.total(SLI_RANGE))
+        ratio["bad"] = _source(queries.bad(SLI_RANGE))
     else:
-        good = queries.good("1m")
-        ratio["good"] = {"metricSource": {"type": "Prometheus", "spec": {"query": good}}}
+        ratio["total"] = _source(queries.total(SLI_RANGE))
+        ratio["good"] = _source(queries.good(SLI_RANGE))
     spec = {"description": f"{objective.flow.name}: {objective.describe()}", "ratioMetric": ratio}
     return _doc("SLI", name, spec, displayName=f"{objective.flow.name} {objective.key}")
 
@@ -104,6 +122,8 @@ def _objective_spec(objective: Objective) -> dict[str, Any]:
 def _flow_annotations(workload: Workload, flow: Flow, objective: Objective) -> dict[str, str]:
     operations = flow.targets.operations
     notes = {
+        f"{PREFIX}flow": flow.id,
+        f"{PREFIX}criticality": flow.criticality,
         f"{PREFIX}flow-name": flow.name,
         f"{PREFIX}flow-kind": flow.kind,
         f"{PREFIX}objective": objective.key,
@@ -154,7 +174,6 @@ def _alert_policies(
                     "op": "gte",
                     "threshold": factor(tier, schedule, objective.reliability.window_days),
                     "lookbackWindow": format_duration(tier.long),
-                    "alertAfter": format_duration(tier.short),
                 },
             },
         }
@@ -171,7 +190,10 @@ def _alert_policies(
             "conditions": [condition],
             "notificationTargets": [target],
         }
-        policies.append(_doc("AlertPolicy", f"{name}-{tier.name}", spec))
+        # The short window of the pair is part of the condition in flowsight's rules; OpenSLO
+        # has no field for it (alertAfter is how long a condition must hold).
+        short = {f"{PREFIX}short-window": format_duration(tier.short)}
+        policies.append(_doc("AlertPolicy", f"{name}-{tier.name}", spec, annotations=short))
     return policies
 
 
@@ -190,13 +212,15 @@ def _documents_of(workload: Workload, flow: Flow, options: ExportOptions) -> lis
             "objectives": [_objective_spec(objective)],
         }
         if policies:
-            slo_spec["alertPolicies"] = [p["metadata"]["name"] for p in policies]
+            slo_spec["alertPolicies"] = [
+                {"alertPolicyRef": p["metadata"]["name"]} for p in policies
+            ]
         slo = _doc(
             "SLO",
             name,
             slo_spec,
             displayName=f"{flow.name}: {objective.describe()}",
-            labels={f"{PREFIX}flow": flow.id, f"{PREFIX}criticality": flow.criticality},
+            labels={"flow": flow.id, "criticality": flow.criticality},
             annotations=_flow_annotations(workload, flow, objective),
         )
         documents += [_sli(objective, options, name), slo, *policies]

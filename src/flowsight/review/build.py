@@ -17,6 +17,7 @@ from flowsight.cost.sources import Period
 from flowsight.diff import Change, diff_workloads
 from flowsight.drift import detect_drift
 from flowsight.evaluate import Evaluation, evaluate_workload
+from flowsight.evaluate.base import Backend
 from flowsight.evaluate.results import FlowResult
 from flowsight.findings import Finding
 from flowsight.load import load_workload
@@ -60,6 +61,8 @@ class Review:
     design: list[Finding]
     snapshot: Snapshot
     drift: list[Finding] = field(default_factory=list)
+    #: False when the spans came from another source than the store, which drift cannot read
+    drift_measured: bool = True
 
 
 def flow_findings(workload: Workload, flow_id: str, findings: list[Finding]) -> list[Finding]:
@@ -116,6 +119,11 @@ def _flow_review(
     return review, actions
 
 
+def _drift(path: str | Path, store: TelemetryStore, period: Period, now: datetime) -> list[Finding]:
+    """Where the stored spans and the model disagree, over the period so far."""
+    return detect_drift(load_workload(path), store, period.start, min(period.end, now))
+
+
 def review_workload(
     path: str | Path,
     store: TelemetryStore,
@@ -124,21 +132,28 @@ def review_workload(
     costs: str | Path | None = None,
     cost_format: str = "model",
     save: bool = True,
+    source: Backend | None = None,
 ) -> Review:
-    """Review the month (default: now's) and, with `save`, store its snapshot."""
+    """Review the month (default: now's) and, with `save`, store its snapshot.
+
+    The spans come from `source` when given (e.g. ClickHouse), else from the store; the
+    store keeps the snapshots either way. Drift (flowsight.drift) reads only the flowsight
+    store, so a review whose spans come from `source` reports no drift (an empty list).
+    """
     workload, design = design_review(path)
     periods = periods_ending(month, 2, now)
     period = periods[-1]
+    spans: Backend | TelemetryStore = source or store
     evaluation = evaluate_workload(
         workload,
-        store,
+        spans,
         start=period.start,
         end=period.end,
         now=now,
         resolution_minutes=INCIDENT_RESOLUTION,
     )
-    cost_report = allocate_costs(workload, store, periods, costs, cost_format)
-    drift = detect_drift(load_workload(path), store, period.start, min(period.end, now))
+    cost_report = allocate_costs(workload, spans, periods, costs, cost_format)
+    drift = [] if source is not None else _drift(path, store, period, now)
     history = load_snapshots(store, before=now)
     previous = history[-1] if history else None
     changes = diff_workloads(previous.reviewed_workload(), workload) if previous else []
@@ -176,4 +191,5 @@ def review_workload(
         design,
         snapshot,
         drift,
+        drift_measured=source is None,
     )

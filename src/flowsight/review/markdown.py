@@ -78,6 +78,18 @@ def _flow_block(review: Review, flow: FlowReview) -> str:
     return "\n\n".join(parts)
 
 
+def _drift_block(review: Review) -> str:
+    if not review.drift_measured:
+        return (
+            f"Not measured: drift reads only the flowsight store, and this review read its "
+            f"spans from {review.evaluation.backend}."
+        )
+    return (
+        bullet_list(f"{f.severity} `{f.rule}` ({f.location()}): {f.message}" for f in review.drift)
+        or "None: the model matches the traces of the period (`flowsight drift`)."
+    )
+
+
 def render_markdown(review: Review) -> str:
     previous = review.previous
     compared = (
@@ -101,10 +113,7 @@ def render_markdown(review: Review) -> str:
             "## Flows",
             *[_flow_block(review, f) for f in review.flows],
             "## Drift",
-            bullet_list(
-                f"{f.severity} `{f.rule}` ({f.location()}): {f.message}" for f in review.drift
-            )
-            or "None: the model matches the traces of the period (`flowsight drift`).",
+            _drift_block(review),
             "## Cost not charged to any flow",
             f"{_money(unattributed)} {review.cost.currency} this month."
             if unattributed

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from flowsight.evaluate import Evaluation, evaluate_workload
+from flowsight.evaluate.base import Backend
 from flowsight.findings import Finding
 from flowsight.model import Workload
 from flowsight.report import design_review
@@ -39,6 +40,8 @@ class DashboardConfig:
     #: A frozen clock for reproducible reviews and tests; None means the real time.
     now: datetime | None = None
     refresh_seconds: int = 30
+    #: Where the pages read spans from when not the store (e.g. ClickHouse's otel_traces).
+    source: Backend | None = None
 
 
 @dataclass
@@ -60,13 +63,20 @@ class DashboardState:
         return self.config.now or datetime.now(UTC)
 
     def _segments(self) -> tuple[str, ...]:
+        """The store's segment set; () when the pages read another source, which is
+        then re-read each minute."""
+        if self.config.source is not None:
+            return ()
         return tuple(p.name for p in segment_files(self.config.store))
 
     def _key(self, chosen: TimeRange, now: datetime) -> tuple[object, ...]:
         return (self._segments(), now.replace(second=0, microsecond=0), chosen)
 
     def first_span(self) -> datetime | None:
-        """When the earliest stored span started (cached per segment set)."""
+        """When the earliest stored span started (cached per segment set); None when
+        the pages read another source, which then gets the default range."""
+        if self.config.source is not None:
+            return None
         segments = self._segments()
         if self._first_span is None or self._first_span[0] != segments:
             with connect(self.config.store) as connection:
@@ -96,7 +106,7 @@ class DashboardState:
                 window = chosen.window(now)
                 self._cache[key] = evaluate_workload(
                     self.workload,
-                    config.store,
+                    config.source or config.store,
                     window=None if window else config.window,
                     start=window[0] if window else config.start,
                     end=window[1] if window else config.end,
@@ -106,7 +116,12 @@ class DashboardState:
 
     def drift(self, time_range: TimeRange | None = None) -> list[Finding]:
         """`flowsight drift` over the windows evaluated for `time_range` (None: the
-        default), cached like the evaluation."""
+        default), cached like the evaluation.
+
+        Drift reads only the flowsight store: when the pages read another source
+        (ClickHouse), the store holds other spans, so there is no drift to show, as
+        in `flowsight report` and `flowsight review` on that source.
+        """
         from flowsight.report import measured_drift
 
         chosen = time_range or self.default_range()
@@ -117,5 +132,6 @@ class DashboardState:
                 if len(self._drifts) >= CACHED_RANGES:
                     self._drifts.clear()
                 path, store = self.config.workload_path, self.config.store
-                self._drifts[key] = measured_drift(path, store, evaluation)
+                measured = self.config.source is None
+                self._drifts[key] = measured_drift(path, store, evaluation) if measured else []
             return self._drifts[key]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -62,9 +61,8 @@ def chdb():  # type: ignore[no-untyped-def]
 
 
 def _execute(session: Any):  # type: ignore[no-untyped-def]
-    def execute(sql: str) -> Sequence[Sequence[Any]]:
-        table = session.query(sql, "ArrowTable")
-        return [tuple(row.values()) for row in table.to_pylist()]
+    def execute(sql: str) -> Any:
+        return session.query(sql, "ArrowTable")
 
     return execute
 

@@ -72,6 +72,9 @@ def test_round_trip_keeps_every_objective(relecloud: Workload, tmp_path: Path) -
     assert export_openslo(reloaded, GOLDEN_OPTIONS).text == exported.read_text()
 
 
+SOURCE = {"metricSource": {"type": "Datadog", "spec": {"query": "sum:x{*}.as_count()"}}}
+
+
 def test_foreign_slo_becomes_a_flow_with_defaults(tmp_path: Path) -> None:
     path = tmp_path / "foreign.yaml"
     path.write_text(
@@ -84,13 +87,20 @@ def test_foreign_slo_becomes_a_flow_with_defaults(tmp_path: Path) -> None:
                     "spec": {
                         "service": "shop",
                         "indicatorRef": "checkout",
+                        "alertPolicies": None,
                         "timeWindow": [{"duration": "4w", "isRolling": True}],
                         "budgetingMethod": "Timeslices",
                         "objectives": [
                             {"targetPercent": 99.5, "timeSliceTarget": 0.95, "timeSliceWindow": 5}
                         ],
                     },
-                }
+                },
+                {
+                    "apiVersion": "openslo/v1",
+                    "kind": "SLI",
+                    "metadata": {"name": "checkout"},
+                    "spec": {"ratioMetric": {"bad": SOURCE, "total": SOURCE}},
+                },
             ]
         )
     )
@@ -106,8 +116,8 @@ def test_foreign_slo_becomes_a_flow_with_defaults(tmp_path: Path) -> None:
 
 def test_import_refuses_documents_it_cannot_use(tmp_path: Path) -> None:
     path = tmp_path / "other.yaml"
-    path.write_text("apiVersion: openslo/v1alpha\nkind: SLO\n")
-    with pytest.raises(ExportError, match="not an OpenSLO openslo/v1 document"):
+    path.write_text("apiVersion: openslo/v2alpha\nkind: SLO\n")
+    with pytest.raises(ExportError, match=r"other.yaml:1:1: .* not an OpenSLO openslo/v1 document"):
         read_documents([path])
     path.write_text("a: [\n")
     with pytest.raises(InputError, match="not YAML or JSON"):
@@ -117,7 +127,11 @@ def test_import_refuses_documents_it_cannot_use(tmp_path: Path) -> None:
         "apiVersion": "openslo/v1",
         "kind": "SLO",
         "metadata": {"name": "x"},
-        "spec": {"timeWindow": [window], "objectives": [{"target": 0.9}]},
+        "spec": {
+            "timeWindow": [window],
+            "objectives": [{"target": 0.9}],
+            "indicator": {"metadata": {"name": "i"}, "spec": {"ratioMetric": {}}},
+        },
     }
-    with pytest.raises(ExportError, match="no flowsight equivalent"):
+    with pytest.raises(ExportError, match="calendar window of 1Q has no flowsight equivalent"):
         import_openslo([slo])
