@@ -73,16 +73,23 @@ class DashboardState:
         return (self._segments(), now.replace(second=0, microsecond=0), chosen)
 
     def first_span(self) -> datetime | None:
-        """When the earliest stored span started (cached per segment set); None when
-        the pages read another source, which then gets the default range."""
-        if self.config.source is not None:
-            return None
-        segments = self._segments()
-        if self._first_span is None or self._first_span[0] != segments:
-            with connect(self.config.store) as connection:
-                row = connection.execute("SELECT min(start_ns) FROM spans").fetchone()
-            first = None if not row or row[0] is None else datetime.fromtimestamp(row[0] / 1e9, UTC)
-            self._first_span = (segments, first)
+        """When the earliest span started (cached per segment set; per minute when the
+        pages read another source, whose changes the store cannot see)."""
+        source = self.config.source
+        key = self._segments() if source is None else (self.now().strftime("%Y-%m-%dT%H:%M"),)
+        if self._first_span is None or self._first_span[0] != key:
+            if source is None:
+                with connect(self.config.store) as connection:
+                    row = connection.execute("SELECT min(start_ns) FROM spans").fetchone()
+                earliest = None if not row else row[0]
+            else:
+                until = int(self.now().timestamp() * 1e9) + 1
+                found = source.rows(
+                    {"first": f"SELECT min(start_ns) FROM {source.spans(0, until)}"}
+                )
+                earliest = found["first"][0][0] if found["first"] else None
+            first = datetime.fromtimestamp(earliest / 1e9, UTC) if earliest else None
+            self._first_span = (key, first)
         return self._first_span[1]
 
     def default_range(self) -> TimeRange:

@@ -263,3 +263,20 @@ def test_flows_without_steps_or_mappings_agree(engines: Engines, tmp_path: Path)
     click = evaluate_workload(workload, engines.backends["current"], **WINDOW).to_dict()
     assert {f["flow"]: f["requests"] for f in duck["flows"]}["strict"] > 100
     assert _without_backend(click) == _without_backend(duck)
+
+
+@pytest.mark.parametrize("version", VERSIONS)
+def test_serve_fits_its_default_range_to_either_source(engines: Engines, version: str) -> None:
+    from flowsight.web.state import DashboardState
+
+    states = [
+        DashboardState.load(
+            DashboardConfig(
+                workload_path=engines.path, store=engines.store, now=at(NOW), source=source
+            )
+        )
+        for source in (None, engines.backends[version])
+    ]
+    first = [state.first_span() for state in states]
+    assert first[0] is not None and first[1] == first[0]
+    assert states[1].default_range() == states[0].default_range()
