@@ -76,6 +76,8 @@ class Settings:
     session_ttl_s: int = 8 * 3600
     cookie_secure: bool = False
     hold_ttl_s: int = 600
+    checkout_lease_s: float = 30.0
+    sweep_s: float = 60.0
     admin_password: str = DEV_ADMIN_PASSWORD
     employee_password: str = DEV_EMPLOYEE_PASSWORD
     faults: list[dict[str, Any]] = field(default_factory=list)
@@ -114,6 +116,8 @@ class Settings:
             session_ttl_s=_int(env, "RELECLOUD_SESSION_TTL_S", 8 * 3600, 60),
             cookie_secure=_switch(env, "RELECLOUD_COOKIE_SECURE", False),
             hold_ttl_s=_int(env, "RELECLOUD_HOLD_TTL_S", 600, 1),
+            checkout_lease_s=_float(env, "RELECLOUD_CHECKOUT_LEASE_S", 30.0),
+            sweep_s=_float(env, "RELECLOUD_SWEEP_S", 60.0),
             admin_password=env.get("RELECLOUD_ADMIN_PASSWORD") or DEV_ADMIN_PASSWORD,
             employee_password=env.get("RELECLOUD_EMPLOYEE_PASSWORD") or DEV_EMPLOYEE_PASSWORD,
             faults=faults,
