@@ -22,6 +22,7 @@ from relecloud.errors import (
     DatabaseUnavailable,
     GatewayUnavailable,
     NotFound,
+    Overloaded,
     PaymentDeclined,
     RelecloudError,
     SearchUnavailable,
@@ -50,6 +51,7 @@ _STATUS: dict[type[Exception], int] = {
     CircuitOpen: 503,
     GatewayUnavailable: 503,
     DatabaseUnavailable: 503,
+    Overloaded: 503,
     SearchUnavailable: 503,
     StoreUnavailable: 503,
 }

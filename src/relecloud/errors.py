@@ -3,6 +3,7 @@
 RelecloudError
 ├── ConfigError            bad RELECLOUD_* setting
 ├── DatabaseUnavailable    the database is down (or an injected outage)
+├── Overloaded             too many password checks at once (HTTP 503, Retry-After)
 ├── SearchUnavailable      the search operation failed
 ├── ValidationFailed       a request breaks a business rule (HTTP 400)
 ├── NotFound               no such concert/ticket/user (HTTP 404)
@@ -30,6 +31,12 @@ class ConfigError(RelecloudError):
 
 class DatabaseUnavailable(RelecloudError):
     """The database cannot be reached."""
+
+
+class Overloaded(RelecloudError):
+    """Every password-check slot is busy; the client should come back shortly."""
+
+    retry_after_s = 1
 
 
 class SearchUnavailable(RelecloudError):
