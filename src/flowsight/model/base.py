@@ -67,6 +67,10 @@ Duration = Annotated[
 
 
 class StrictModel(BaseModel):
-    """Base of every model class: unknown keys and type coercion are errors."""
+    """Base of every model class: unknown keys, type coercion and `.inf`/`.nan` are errors.
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=False)
+    A non-finite number (a revenue at risk of `.inf`) has no place in a target and
+    would end up as `Infinity` in JSON that no other tool reads.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=False, allow_inf_nan=False)
