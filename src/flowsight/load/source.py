@@ -103,7 +103,8 @@ class SourceMap:
             if probe in values:
                 return values[probe]
             if not probe:
-                return None
+                # PyYAML refused text yaml_rs read (a DEL character, say): the file at least.
+                return Location(self.files[0], 1, 1) if self.files else None
             probe = probe[:-1]
 
     def shifted(self, prefix: str, offset: int) -> SourceMap:
@@ -153,7 +154,7 @@ class _Builder:
         """A scalar's value; one YAML cannot represent (such as 2026-13-45) is a finding."""
         try:
             return self.loader.construct_object(node, deep=True)
-        except (ValueError, TypeError, OverflowError) as error:
+        except (ValueError, TypeError, ArithmeticError, LookupError) as error:
             self._add(
                 node,
                 path,
