@@ -16,10 +16,12 @@ from collections.abc import Callable, Iterator
 import psycopg
 import pytest
 from conftest import build
+from fastapi.testclient import TestClient
 from saga_faults import MODES, Crash, FaultPlan, FaultyDatabase, FaultyGateway, assert_invariants
 from sqlalchemy import func, select
 
 from relecloud import purchase, saga
+from relecloud.app import create_app
 from relecloud.errors import Conflict, InProgress, RelecloudError
 from relecloud.models import Ticket, User
 from relecloud.schemas import CheckoutIn
@@ -196,3 +198,23 @@ def test_seats_lost_while_the_gateway_retried_are_refunded(shop: Services) -> No
     assert_invariants(shop)
     states = sorted(h.state for h in shop.gateway.holds.values())
     assert states == ["captured", "refunded"]
+
+
+def test_the_served_app_sweeps_a_checkout_nobody_retries(
+    make_services: Callable[..., Services],
+) -> None:
+    """`relecloud serve` runs the sweeper: a crash after capture ends in the tickets."""
+    services = make_services(concerts=4, tickets=6, sweep_s=0.2, checkout_lease_s=0.1)
+    plan = FaultPlan(5, "crash-before")
+    db, gateway = FaultyDatabase(services.db, plan), FaultyGateway(services.payments, plan)
+    with pytest.raises(Crash):
+        purchase.checkout(
+            db, gateway, user_id=_alice(services), key="k", request=_request(), lease_s=0.1
+        )  # type: ignore[arg-type]
+    assert _sold(services) == 0
+    with TestClient(create_app(services.settings, services)):  # runs the lifespan
+        deadline = time.monotonic() + 20
+        while _sold(services) == 0 and time.monotonic() < deadline:
+            time.sleep(0.1)
+    assert _sold(services) == 3
+    assert_invariants(services)
