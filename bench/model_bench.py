@@ -25,8 +25,11 @@ schedules:
 """
 
 
-def generate(flows: int) -> str:
-    """A valid workload with `flows` flows, each with steps, dependencies and five targets."""
+def generate(flows: int, first: int = 0, header: bool = True) -> str:
+    """A valid workload with `flows` flows, each with steps, dependencies and five targets.
+
+    ``first`` and ``header`` write one part of a workload split over several files.
+    """
     parts = [
         "workload: {name: Generated, owner: exec}",
         "parties:",
@@ -37,9 +40,11 @@ def generate(flows: int) -> str:
         "components:",
         "  - {id: web, kind: web, sla: 99.99, monthly_cost: 100}",
         "  - {id: db, kind: database, sla: 99.995, monthly_cost: 300}",
-        "use_cases:",
     ]
-    for i in range(flows):
+    if not header:
+        parts = []
+    parts.append("use_cases:")
+    for i in range(first, first + flows):
         criticality = ("low", "medium", "high")[i % 3]
         parts.append(
             f"  - {{id: use-{i}, name: Use {i}, purpose: Purpose {i}., criticality: {criticality}, "
@@ -47,7 +52,7 @@ def generate(flows: int) -> str:
             f"execution: {{expected_per_minute: 10, peak_per_minute: 50}}}}"
         )
     parts.append("flows:")
-    for i in range(flows):
+    for i in range(first, first + flows):
         criticality = ("low", "medium", "high")[i % 3]
         depends = f"\n      - {{flow: flow-{i - 1}, strength: weak}}" if i else ""
         parts.append(
@@ -90,11 +95,51 @@ def timed(function, repeat: int) -> float:  # type: ignore[no-untyped-def]
     return best
 
 
+def write_workload(folder: Path, flows: int, files: int) -> Path:
+    """One file, or a directory of ``files`` parts (a file is capped at 50 MiB)."""
+    if files <= 1:
+        path = folder / "workload.yaml"
+        path.write_text(generate(flows), encoding="utf-8")
+        return path
+    root = folder / "workload"
+    root.mkdir()
+    size = -(-flows // files)
+    for part, first in enumerate(range(0, flows, size)):
+        text = generate(min(size, flows - first), first, header=part == 0)
+        (root / f"part-{part:03d}.yaml").write_text(text, encoding="utf-8")
+    return root
+
+
+def scaling(flows: int, files: int, rules_off: bool) -> None:
+    """`check` at N/10 and N flows side by side: near-linear means a ratio near 10."""
+    from flowsight.check.base import REGISTRY
+
+    check_workload(Path(__file__))  # registers the rules; the result is ignored
+    overrides = dict.fromkeys(REGISTRY, "off") if rules_off else {}
+    times = []
+    for count in (flows // 10, flows):
+        with tempfile.TemporaryDirectory() as folder:
+            path = write_workload(Path(folder), count, max(1, files * count // flows))
+            start = time.perf_counter()
+            result = check_workload(path, overrides)
+            times.append(time.perf_counter() - start)
+        errors = [f for f in result.findings if f.severity == "error"]
+        assert not errors, errors[:3]
+        print(f"check {count:>7} flows (rules {'off' if rules_off else 'on'}): {times[-1]:8.1f} s")
+    print(f"ratio for 10x the flows: {times[1] / times[0]:.1f}x (linear: 10x; goal < 60 s)")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--flows", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--scaling", action="store_true", help="time N/10 and N flows")
+    parser.add_argument("--files", type=int, default=1, help="split the workload (scaling)")
+    parser.add_argument("--rules-off", action="store_true", help="every design rule off")
     args = parser.parse_args()
+    if args.scaling:
+        scaling(args.flows, args.files, args.rules_off)
+        return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "workload.yaml"
         path.write_text(generate(args.flows), encoding="utf-8")

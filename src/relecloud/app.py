@@ -13,7 +13,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import BaseRoute
 
-from relecloud import __version__, telemetry
+from relecloud import __version__, saga, telemetry
 from relecloud.config import Settings
 from relecloud.deps import CsrfFailed, Forbidden, LoginRequired
 from relecloud.errors import (
@@ -22,7 +22,9 @@ from relecloud.errors import (
     DatabaseUnavailable,
     GatewayUnavailable,
     NotFound,
+    Overloaded,
     PaymentDeclined,
+    RelecloudError,
     SearchUnavailable,
     ValidationFailed,
 )
@@ -49,6 +51,7 @@ _STATUS: dict[type[Exception], int] = {
     CircuitOpen: 503,
     GatewayUnavailable: 503,
     DatabaseUnavailable: 503,
+    Overloaded: 503,
     SearchUnavailable: 503,
     StoreUnavailable: 503,
 }
@@ -71,7 +74,11 @@ def _install_error_handlers(app: FastAPI) -> None:
         status = next(code for cls, code in _STATUS.items() if isinstance(exc, cls))
         if status >= 500:
             log.warning("request failed", extra={"error": str(exc), "status": status})
-        return _error(request, status, str(exc), getattr(exc, "errors", None))
+        response = _error(request, status, str(exc), getattr(exc, "errors", None))
+        retry_after = getattr(exc, "retry_after_s", None)
+        if retry_after is not None:
+            response.headers["Retry-After"] = str(retry_after)
+        return response
 
     for cls in _STATUS:
         app.add_exception_handler(cls, domain_error)
@@ -103,6 +110,19 @@ def _install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, http_error)
 
 
+async def _sweep_loop(services: Services) -> None:
+    """Settle checkouts left pending (a crash, an outage after capture) that nobody retries."""
+    settings = services.settings
+    while True:
+        await asyncio.sleep(settings.sweep_s)
+        try:
+            await asyncio.to_thread(
+                saga.sweep, services.db, services.payments, settings.checkout_lease_s
+            )
+        except RelecloudError as exc:
+            log.warning("checkout sweep failed", extra={"error": str(exc)})
+
+
 def create_app(settings: Settings | None = None, services: Services | None = None) -> FastAPI:
     """Build the app; pass ``services`` to share them with a test."""
     settings = settings or Settings.from_env()
@@ -110,15 +130,17 @@ def create_app(settings: Settings | None = None, services: Services | None = Non
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
-        task = None
+        tasks = []
         if settings.telemetry_enabled and settings.heartbeat_s > 0:
-            task = asyncio.create_task(
-                telemetry.heartbeat_loop(services.tracer, settings.heartbeat_s)
+            tasks.append(
+                asyncio.create_task(telemetry.heartbeat_loop(services.tracer, settings.heartbeat_s))
             )
+        if settings.sweep_s > 0:
+            tasks.append(asyncio.create_task(_sweep_loop(services)))
         try:
             yield {}
         finally:
-            if task is not None:
+            for task in tasks:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task

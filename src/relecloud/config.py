@@ -73,9 +73,13 @@ class Settings:
     breaker_open_s: float = 30.0
     login_max_failures: int = 5
     login_window_s: int = 300
+    password_memory_mib: int = 256
+    password_wait_s: float = 2.0
     session_ttl_s: int = 8 * 3600
     cookie_secure: bool = False
     hold_ttl_s: int = 600
+    checkout_lease_s: float = 30.0
+    sweep_s: float = 60.0
     admin_password: str = DEV_ADMIN_PASSWORD
     employee_password: str = DEV_EMPLOYEE_PASSWORD
     faults: list[dict[str, Any]] = field(default_factory=list)
@@ -113,9 +117,13 @@ class Settings:
             breaker_open_s=_float(env, "RELECLOUD_BREAKER_OPEN_S", 30.0),
             login_max_failures=_int(env, "RELECLOUD_LOGIN_MAX_FAILURES", 5, 1),
             login_window_s=_int(env, "RELECLOUD_LOGIN_WINDOW_S", 300, 1),
+            password_memory_mib=_int(env, "RELECLOUD_PASSWORD_MEMORY_MIB", 256, 1),
+            password_wait_s=_float(env, "RELECLOUD_PASSWORD_WAIT_S", 2.0),
             session_ttl_s=_int(env, "RELECLOUD_SESSION_TTL_S", 8 * 3600, 60),
             cookie_secure=_switch(env, "RELECLOUD_COOKIE_SECURE", False),
             hold_ttl_s=_int(env, "RELECLOUD_HOLD_TTL_S", 600, 1),
+            checkout_lease_s=_float(env, "RELECLOUD_CHECKOUT_LEASE_S", 30.0),
+            sweep_s=_float(env, "RELECLOUD_SWEEP_S", 60.0),
             admin_password=env.get("RELECLOUD_ADMIN_PASSWORD") or DEV_ADMIN_PASSWORD,
             employee_password=env.get("RELECLOUD_EMPLOYEE_PASSWORD") or DEV_EMPLOYEE_PASSWORD,
             faults=faults,

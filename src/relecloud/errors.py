@@ -3,10 +3,12 @@
 RelecloudError
 ├── ConfigError            bad RELECLOUD_* setting
 ├── DatabaseUnavailable    the database is down (or an injected outage)
+├── Overloaded             too many password checks at once (HTTP 503, Retry-After)
 ├── SearchUnavailable      the search operation failed
 ├── ValidationFailed       a request breaks a business rule (HTTP 400)
 ├── NotFound               no such concert/ticket/user (HTTP 404)
 ├── Conflict               the request conflicts with current state (HTTP 409)
+│   └── InProgress             the same Idempotency-Key is being worked on (409, Retry-After)
 └── PaymentError           the payment gateway refused or failed
     ├── PaymentDeclined        card declined: not retried
     └── GatewayUnavailable     transient gateway failure: retried
@@ -14,6 +16,9 @@ RelecloudError
 """
 
 from __future__ import annotations
+
+import math
+from datetime import UTC, datetime
 
 
 class RelecloudError(Exception):
@@ -26,6 +31,12 @@ class ConfigError(RelecloudError):
 
 class DatabaseUnavailable(RelecloudError):
     """The database cannot be reached."""
+
+
+class Overloaded(RelecloudError):
+    """Every password-check slot is busy; the client should come back shortly."""
+
+    retry_after_s = 1
 
 
 class SearchUnavailable(RelecloudError):
@@ -46,6 +57,15 @@ class NotFound(RelecloudError):
 
 class Conflict(RelecloudError):
     """The request conflicts with the current state (e.g. sold out)."""
+
+
+class InProgress(Conflict):
+    """Another request (or recovery) holds this checkout's lease until ``until``."""
+
+    def __init__(self, until: datetime | None) -> None:
+        super().__init__("a checkout with this Idempotency-Key is still in progress")
+        now = datetime.now(UTC)
+        self.retry_after_s = max(1, math.ceil((until - now).total_seconds())) if until else 1
 
 
 class PaymentError(RelecloudError):

@@ -123,6 +123,11 @@ class Checkout(Base):
     confirmation: Mapped[str | None] = mapped_column(String(64))
     total: Mapped[float] = mapped_column(Numeric(12, 2, asdecimal=False), default=0)
     created_on: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    # The saga's memory (migration 0002): what recovery needs without the request body.
+    hold_code: Mapped[str | None] = mapped_column(String(64))
+    customer_id: Mapped[int | None] = mapped_column(Integer)
+    seats: Mapped[int | None] = mapped_column(Integer)
+    lease_until: Mapped[datetime | None] = mapped_column(UTCDateTime(), index=True)
 
 
 class Ticket(Base):

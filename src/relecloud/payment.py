@@ -29,7 +29,7 @@ class Hold:
     code: str
     amount: float
     card_suffix: str
-    state: str = "held"  # held | captured | voided
+    state: str = "held"  # held | captured | voided | refunded
 
 
 class PaymentGateway:
@@ -78,6 +78,26 @@ class PaymentGateway:
             if hold is not None and hold.state == "held":
                 hold.state = "voided"
 
+    def status(self, hold_code: str) -> str:
+        """The hold's state (``unknown`` for a code the gateway never issued)."""
+        self._reachable()
+        with self._lock:
+            hold = self.holds.get(hold_code)
+            return hold.state if hold is not None else "unknown"
+
+    def reverse(self, hold_code: str) -> str:
+        """Undo whatever happened: void a hold, refund a capture. Idempotent."""
+        self._reachable()
+        with self._lock:
+            hold = self.holds.get(hold_code)
+            if hold is None:
+                return "unknown"
+            if hold.state == "held":
+                hold.state = "voided"
+            elif hold.state == "captured":
+                hold.state = "refunded"
+            return hold.state
+
 
 class ResilientGateway:
     """The gateway behind retry (outer) and a circuit breaker (inner), like Polly."""
@@ -99,3 +119,9 @@ class ResilientGateway:
 
     def void(self, hold_code: str) -> None:
         self.retry.call(lambda: self.breaker.call(lambda: self.gateway.void(hold_code)))
+
+    def status(self, hold_code: str) -> str:
+        return self.retry.call(lambda: self.breaker.call(lambda: self.gateway.status(hold_code)))
+
+    def reverse(self, hold_code: str) -> str:
+        return self.retry.call(lambda: self.breaker.call(lambda: self.gateway.reverse(hold_code)))

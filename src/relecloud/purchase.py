@@ -14,59 +14,40 @@ import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from relecloud import receipts
 from relecloud.catalog import _free_ticket_clause
 from relecloud.db import Database
-from relecloud.errors import Conflict, NotFound, PaymentError, ValidationFailed
-from relecloud.models import Checkout, Concert, Customer, Ticket, TicketNumber
+from relecloud.errors import (
+    Conflict,
+    InProgress,
+    NotFound,
+    PaymentError,
+    RelecloudError,
+    ValidationFailed,
+)
+from relecloud.models import Checkout, Concert, Customer, TicketNumber
 from relecloud.payment import ResilientGateway
-from relecloud.schemas import CheckoutIn, CheckoutOut, TicketPage, TicketPublic
+from relecloud.receipts import checkout_result
+from relecloud.saga import (
+    DEFAULT_LEASE_S,
+    compensate,
+    issue_tickets,
+    record_hold,
+    settle,
+    take_lease,
+)
+from relecloud.schemas import CheckoutIn, CheckoutOut
 
 log = logging.getLogger(__name__)
 
 
 def request_hash(request: CheckoutIn) -> str:
     return hashlib.sha256(request.model_dump_json().encode()).hexdigest()
-
-
-def _ticket_public(ticket: Ticket, concert: Concert, email: str) -> TicketPublic:
-    return TicketPublic(
-        id=ticket.id,
-        concert_id=concert.id,
-        concert_title=concert.title,
-        artist=concert.artist,
-        location=concert.location,
-        start_time=concert.start_time,
-        number=ticket.number,
-        price=ticket.price,
-        customer_email=email,
-        image_url=f"/tickets/{ticket.id}/image.png",
-    )
-
-
-def _tickets_query() -> Select[Ticket, Concert, str]:
-    return (
-        select(Ticket, Concert, Customer.email)
-        .join(Concert, Concert.id == Ticket.concert_id)
-        .join(Customer, Customer.id == Ticket.customer_id)
-    )
-
-
-def _result(session: Session, checkout: Checkout) -> CheckoutOut:
-    rows = session.execute(
-        _tickets_query().where(Ticket.checkout_id == checkout.id).order_by(Ticket.id)
-    ).all()
-    return CheckoutOut(
-        checkout_id=checkout.id,
-        status="succeeded",
-        confirmation=checkout.confirmation or "",
-        total=checkout.total,
-        tickets=[_ticket_public(t, c, e) for t, c, e in rows],
-    )
 
 
 def _claim(session: Session, checkout_id: str, concert_id: int, count: int, ttl_s: int) -> int:
@@ -93,9 +74,19 @@ def _claim(session: Session, checkout_id: str, concert_id: int, count: int, ttl_
 
 
 def _begin(
-    db: Database, user_id: int, key: str, digest: str, request: CheckoutIn, ttl_s: int
-) -> CheckoutOut | tuple[str, float]:
-    """Transaction 1: record the key and hold the seats. Returns a done result or (id, total)."""
+    db: Database,
+    user_id: int,
+    key: str,
+    digest: str,
+    request: CheckoutIn,
+    ttl_s: int,
+    lease_s: float,
+) -> CheckoutOut | str | tuple[str, float]:
+    """Transaction 1: record the key and hold the seats.
+
+    Returns a done result, the id of an earlier attempt this call must settle first
+    (its lease is now ours), or (id, total) of the new attempt.
+    """
     with db.write() as session:
         existing = session.scalar(
             select(Checkout).where(Checkout.user_id == user_id, Checkout.idempotency_key == key)
@@ -104,8 +95,10 @@ def _begin(
             if existing.request_hash != digest:
                 raise ValidationFailed("Idempotency-Key was already used for a different request")
             if existing.status == "succeeded":
-                return _result(session, existing)
-            raise Conflict("a checkout with this Idempotency-Key is still in progress")
+                return checkout_result(session, existing)
+            if take_lease(session, existing.id, lease_s):
+                return existing.id
+            raise InProgress(existing.lease_until)
         checkout = Checkout(
             id=str(uuid.uuid4()),
             user_id=user_id,
@@ -113,12 +106,15 @@ def _begin(
             request_hash=digest,
             status="pending",
             total=0,
+            customer_id=_upsert_customer(session, request),
+            seats=sum(request.items.values()),
+            lease_until=datetime.now(UTC) + timedelta(seconds=lease_s),
         )
         session.add(checkout)
         try:
             session.flush()
         except IntegrityError:
-            raise Conflict("a checkout with this Idempotency-Key is still in progress") from None
+            raise InProgress(None) from None
         total = 0.0
         now = datetime.now(UTC)
         for concert_key, count in sorted(request.items.items(), key=lambda kv: int(kv[0])):
@@ -137,20 +133,6 @@ def _begin(
         return checkout.id, checkout.total
 
 
-def _release(db: Database, checkout_id: str) -> None:
-    """Give the held seats back and forget the attempt (the key may be retried)."""
-    with db.write() as session:
-        session.execute(
-            update(TicketNumber)
-            .where(TicketNumber.hold_id == checkout_id, TicketNumber.ticket_id.is_(None))
-            .values(hold_id=None, held_until=None)
-            .execution_options(synchronize_session=False)
-        )
-        session.execute(
-            Checkout.__table__.delete().where(Checkout.id == checkout_id)  # type: ignore[attr-defined]
-        )
-
-
 def _upsert_customer(session: Session, request: CheckoutIn) -> int:
     email = request.customer.email.lower()
     values = {"name": request.customer.name, "email": email, "phone": request.customer.phone}
@@ -162,53 +144,6 @@ def _upsert_customer(session: Session, request: CheckoutIn) -> int:
     return customer_id
 
 
-def _finish(db: Database, checkout_id: str, confirmation: str, request: CheckoutIn) -> CheckoutOut:
-    """Transaction 2: turn the held seats into tickets."""
-    with db.write() as session:
-        checkout = session.get(Checkout, checkout_id)
-        if checkout is None:
-            raise Conflict("checkout vanished while it was being paid")
-        customer_id = _upsert_customer(session, request)
-        # Filter on hold_id alone (indexed): with "ticket_id IS NULL" in the WHERE,
-        # SQLite walks the ticket_id index over every unsold seat instead.
-        rows = session.execute(
-            select(
-                TicketNumber.id,
-                TicketNumber.number,
-                Concert.id,
-                Concert.price,
-                TicketNumber.ticket_id,
-            )
-            .join(Concert, Concert.id == TicketNumber.concert_id)
-            .where(TicketNumber.hold_id == checkout_id)
-            .order_by(TicketNumber.id)
-        ).all()
-        held = [row[:4] for row in rows if row[4] is None]
-        if len(held) != sum(request.items.values()):
-            raise Conflict("seat holds expired before the payment was captured")
-        for number_id, number, concert_id, price in held:
-            ticket = Ticket(
-                concert_id=concert_id,
-                user_id=checkout.user_id,
-                customer_id=customer_id,
-                checkout_id=checkout_id,
-                number=number,
-                price=price,
-            )
-            session.add(ticket)
-            session.flush()
-            session.execute(
-                update(TicketNumber)
-                .where(TicketNumber.id == number_id)
-                .values(ticket_id=ticket.id)
-                .execution_options(synchronize_session=False)
-            )
-        checkout.status = "succeeded"
-        checkout.confirmation = confirmation
-        session.flush()
-        return _result(session, checkout)
-
-
 def checkout(
     db: Database,
     gateway: ResilientGateway,
@@ -217,49 +152,55 @@ def checkout(
     key: str,
     request: CheckoutIn,
     hold_ttl_s: int = 600,
+    lease_s: float = DEFAULT_LEASE_S,
 ) -> CheckoutOut:
-    """Buy ``request.items`` for a customer; retried calls with the same key buy once."""
+    """Buy ``request.items`` for a customer; retried calls with the same key buy once.
+
+    A retry of a checkout left ``pending`` (a crash, an outage after the capture) first
+    settles it: it ends in the tickets already paid for, or in a refund and a new try.
+    """
     if not key or len(key) > 128:
         raise ValidationFailed("an Idempotency-Key of 1 to 128 characters is required")
-    begun = _begin(db, user_id, key, request_hash(request), request, hold_ttl_s)
+    digest = request_hash(request)
+    begun = _begin(db, user_id, key, digest, request, hold_ttl_s, lease_s)
+    if isinstance(begun, str):
+        settled = settle(db, gateway, begun)
+        if settled is not None:
+            return settled
+        begun = _begin(db, user_id, key, digest, request, hold_ttl_s, lease_s)
     if isinstance(begun, CheckoutOut):
         return begun
+    if isinstance(begun, str):
+        raise InProgress(None)
     checkout_id, total = begun
     try:
         hold = gateway.preauthorize(total, request.payment.card_number)
     except PaymentError:
-        _release(db, checkout_id)
+        compensate(db, gateway, checkout_id, None)
+        raise
+    return _pay(db, gateway, checkout_id, hold, total)
+
+
+def _pay(
+    db: Database, gateway: ResilientGateway, checkout_id: str, hold: str, total: float
+) -> CheckoutOut:
+    """Record the hold, capture, issue tickets; on failure undo what can be undone now."""
+    try:
+        record_hold(db, checkout_id, hold)
+        confirmation = gateway.capture(hold, total)
+    except RelecloudError:
+        log.warning("payment failed; reversing it", extra={"checkout_id": checkout_id})
+        compensate(db, gateway, checkout_id, hold)
         raise
     try:
-        confirmation = gateway.capture(hold, total)
-    except PaymentError:
-        log.warning("capture failed; releasing held seats", extra={"checkout_id": checkout_id})
-        _release(db, checkout_id)
-        try:
-            gateway.void(hold)
-        except PaymentError:
-            log.warning("could not void the hold", extra={"checkout_id": checkout_id})
+        return issue_tickets(db, checkout_id, confirmation)
+    except Conflict:
+        log.warning("seats lost after capture; refunding", extra={"checkout_id": checkout_id})
+        compensate(db, gateway, checkout_id, hold)
         raise
-    return _finish(db, checkout_id, confirmation, request)
+    # Anything else (the database went away) may have struck before or after the commit:
+    # the checkout stays pending and settling (retry or sweep) finds out which.
 
 
-def my_tickets(db: Database, user_id: int, page: int, page_size: int) -> TicketPage:
-    with db.read() as session:
-        total = session.scalar(select(func.count()).where(Ticket.user_id == user_id)) or 0
-        rows = session.execute(
-            _tickets_query()
-            .where(Ticket.user_id == user_id)
-            .order_by(Ticket.id.desc())
-            .offset((page - 1) * page_size)
-            .limit(page_size)
-        ).all()
-        items = [_ticket_public(t, c, e) for t, c, e in rows]
-    return TicketPage(total=int(total), page=page, page_size=page_size, items=items)
-
-
-def ticket_for_image(db: Database, ticket_id: int, user_id: int, is_admin: bool) -> TicketPublic:
-    with db.read() as session:
-        row = session.execute(_tickets_query().where(Ticket.id == ticket_id)).first()
-        if row is None or (row[0].user_id != user_id and not is_admin):
-            raise NotFound(f"ticket {ticket_id} not found")
-        return _ticket_public(row[0], row[1], row[2])
+my_tickets = receipts.my_tickets
+ticket_for_image = receipts.ticket_for_image

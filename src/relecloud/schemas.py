@@ -105,8 +105,10 @@ class PaymentIn(_Strict):
 class CheckoutIn(_Strict):
     customer: CustomerIn
     payment: PaymentIn
+    # strict: `true` and `"2"` are not quantities (pydantic's lax mode would coerce them).
     items: dict[
-        Annotated[str, Field(pattern=r"^[1-9][0-9]{0,8}$")], Annotated[int, Field(ge=1, le=20)]
+        Annotated[str, Field(pattern=r"^[1-9][0-9]{0,8}$")],
+        Annotated[int, Field(ge=1, le=20, strict=True)],
     ] = Field(min_length=1, max_length=20)
 
 

@@ -13,7 +13,7 @@ from relecloud.db import Database
 from relecloud.faults import FaultRegistry
 from relecloud.payment import PaymentGateway, ResilientGateway
 from relecloud.resilience import CircuitBreaker, Retry
-from relecloud.security import LoginThrottle, SessionManager, TokenManager
+from relecloud.security import LoginThrottle, PasswordChecks, SessionManager, TokenManager
 from relecloud.store import KeyValueStore, make_store
 
 
@@ -26,6 +26,7 @@ class Services:
     sessions: SessionManager
     tokens: TokenManager
     throttle: LoginThrottle
+    password_checks: PasswordChecks
     faults: FaultRegistry
     gateway: PaymentGateway
     payments: ResilientGateway
@@ -55,6 +56,9 @@ class Services:
             sessions=SessionManager(store, settings.session_ttl_s),
             tokens=TokenManager(store, settings.session_ttl_s),
             throttle=LoginThrottle(store, settings.login_max_failures, settings.login_window_s),
+            password_checks=PasswordChecks.sized_to_memory(
+                settings.password_memory_mib, settings.password_wait_s
+            ),
             faults=faults,
             gateway=gateway,
             payments=payments,

@@ -193,3 +193,13 @@ def test_cart_checkout_pages_and_ticket_image(fresh_app: App) -> None:
     assert Image.open(io.BytesIO(image.content)).size == (640, 200)
     # Bob cannot see Alice's ticket image; the administrator can.
     assert fresh_app.admin.get("/tickets/" + image_url).status_code == 200
+
+
+def test_quantities_are_strict_integers(fresh_app: App) -> None:
+    """Issue 16: on main `true` and `"2"` were coerced into quantities 1 and 2."""
+    for quantity in (True, "2", 2.0, "two"):
+        body = copy.deepcopy(CHECKOUT)
+        body["items"] = {"2": quantity}
+        response = _checkout(fresh_app, f"strict-{quantity!r}", body)
+        assert response.status_code == 422, (quantity, response.text)
+    assert _free(fresh_app, 2) == 10

@@ -7,7 +7,9 @@ duplicate keys (which PyYAML silently overwrites) become findings.
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,6 +27,9 @@ PathKey = tuple[str | int, ...]
 #: libyaml's parser when PyYAML was built with it (much faster, same marks).
 Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 MAX_FILE_BYTES = 50 * 1024 * 1024
+#: Values a document may expand to through aliases; the same cap yaml_rs applies
+#: (its "alias replay limit"), so both parser paths refuse an alias bomb alike.
+MAX_EXPANDED_NODES = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -98,7 +103,8 @@ class SourceMap:
             if probe in values:
                 return values[probe]
             if not probe:
-                return None
+                # PyYAML refused text yaml_rs read (a DEL character, say): the file at least.
+                return Location(self.files[0], 1, 1) if self.files else None
             probe = probe[:-1]
 
     def shifted(self, prefix: str, offset: int) -> SourceMap:
@@ -148,7 +154,7 @@ class _Builder:
         """A scalar's value; one YAML cannot represent (such as 2026-13-45) is a finding."""
         try:
             return self.loader.construct_object(node, deep=True)
-        except (ValueError, TypeError, OverflowError) as error:
+        except (ValueError, TypeError, ArithmeticError, LookupError) as error:
             self._add(
                 node,
                 path,
@@ -225,19 +231,44 @@ def _reader_finding(error: yaml.reader.ReaderError, filename: str, text: str) ->
     )
 
 
-def read_text(path: Path) -> str:
-    """The file's text; unreadable, binary or non-UTF-8 input raises InputError."""
+def _read_bounded(path: Path) -> bytes:
+    """At most MAX_FILE_BYTES of a regular file; the size is known before anything is read.
+
+    A device (``/dev/zero``), a FIFO or a socket has no size to check and would be
+    read without end, so only regular files are accepted.
+    """
     name = str(path)
     try:
-        raw = path.read_bytes()
+        with path.open("rb") as handle:
+            info = os.fstat(handle.fileno())
+            if stat.S_ISDIR(info.st_mode):
+                raise IsADirectoryError
+            if not stat.S_ISREG(info.st_mode):
+                raise InputError(
+                    f"{name}: not a regular file", "point flowsight at a .yaml file", name
+                )
+            if info.st_size > MAX_FILE_BYTES:
+                raise InputError(_too_large(name), "split the workload into files", name)
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except FileNotFoundError as error:
         raise InputError(f"{name}: no such file", "check the path", name) from error
     except IsADirectoryError as error:
         raise InputError(f"{name}: is a directory") from error
     except OSError as error:
         raise InputError(f"{name}: cannot be read ({error.strerror})") from error
-    if len(raw) > MAX_FILE_BYTES:
-        raise InputError(f"{name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB")
+    if len(raw) > MAX_FILE_BYTES:  # the file grew while it was read
+        raise InputError(_too_large(name), "split the workload into files", name)
+    return raw
+
+
+def _too_large(name: str) -> str:
+    return f"{name}: larger than {MAX_FILE_BYTES // (1024 * 1024)} MiB"
+
+
+def read_text(path: Path) -> str:
+    """The file's text; unreadable, binary or non-UTF-8 input raises InputError."""
+    name = str(path)
+    raw = _read_bounded(path)
     if b"\x00" in raw:
         offset = raw.index(b"\x00")
         line = raw.count(b"\n", 0, offset) + 1
@@ -401,6 +432,58 @@ def _empty_finding(filename: str) -> Finding:
     )
 
 
+def _alias_bomb(root: yaml.Node, filename: str) -> Finding | None:
+    """A finding when aliases would expand the document past MAX_EXPANDED_NODES.
+
+    Sizes are counted once per distinct node (the composed tree shares aliased
+    nodes), iteratively, so neither a bomb nor deep nesting costs more than the
+    text itself. The finding points at the deepest node that crosses the cap.
+    """
+    sizes: dict[int, int] = {}
+    started: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if id(node) in sizes:
+            continue
+        children = _children(node)
+        if not expanded:
+            if id(node) in started:  # reached again inside itself: `&a [*a]`
+                return _alias_finding(node, filename, "an alias here refers to itself")
+            started.add(id(node))
+            stack.append((node, True))
+            stack.extend((child, False) for child in children if id(child) not in sizes)
+            continue
+        total = 1 + sum(sizes.get(id(child), 1) for child in children)
+        sizes[id(node)] = total
+        if total > MAX_EXPANDED_NODES:
+            message = f"aliases here expand to more than {MAX_EXPANDED_NODES:,} values"
+            return _alias_finding(node, filename, message)
+    return None
+
+
+def _alias_finding(node: yaml.Node, filename: str, message: str) -> Finding:
+    mark = node.start_mark
+    return Finding(
+        "yaml.alias-expansion",
+        "error",
+        message,
+        filename,
+        mark.line + 1,
+        mark.column + 1,
+        None,
+        "write the values out, or use fewer nested aliases (`*name`)",
+    )
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    return []
+
+
 def locate_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[Finding]]:
     """PyYAML's reading: slower, but every value and key comes with its position."""
     try:
@@ -417,6 +500,9 @@ def locate_yaml(text: str, filename: str) -> tuple[Any, SourceMap, list[Finding]
             return None, SourceMap(files=[filename]), [finding]
         if node is None:
             return None, SourceMap(files=[filename]), [_empty_finding(filename)]
+        bomb = _alias_bomb(node, filename)
+        if bomb is not None:
+            return None, SourceMap(files=[filename]), [bomb]
         builder = _Builder(loader, filename)
         try:
             data = builder.build(node, ())

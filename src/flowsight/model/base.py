@@ -89,6 +89,9 @@ StepId = Annotated[
 
 _DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)\s*$")
 _UNIT_SECONDS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+#: No target, notice or threshold is meaningfully longer than ten years, and a bound
+#: keeps `999999999999999999999d` from overflowing timedelta (a traceback on main).
+MAX_DURATION = timedelta(days=3660)
 
 
 def parse_duration(value: Any) -> timedelta:
@@ -104,7 +107,10 @@ def parse_duration(value: Any) -> timedelta:
             "(for example '48h')"
         )
     amount, unit = match.groups()
-    return timedelta(seconds=float(amount) * _UNIT_SECONDS[unit])
+    seconds = float(amount) * _UNIT_SECONDS[unit]
+    if seconds > MAX_DURATION.total_seconds():
+        raise ValueError(f"'{value.strip()}' is longer than ten years ({MAX_DURATION.days}d)")
+    return timedelta(seconds=seconds)
 
 
 def format_duration(value: timedelta) -> str:
@@ -125,9 +131,13 @@ Duration = Annotated[
 
 
 class StrictModel(BaseModel):
-    """Base of every model class: unknown keys and type coercion are errors."""
+    """Base of every model class: unknown keys, type coercion and `.inf`/`.nan` are errors.
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=False)
+    A non-finite number (a revenue at risk of `.inf`) has no place in a target and
+    would end up as `Infinity` in JSON that no other tool reads.
+    """
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=False, allow_inf_nan=False)
 
 
 #: Labels flowsight itself puts on every alert; a workload cannot override them.

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from flowsight.model.base import AlertLabels, Duration, Identifier, Objective, Percent, StrictModel
 
 Classification = Literal["public", "internal", "confidential", "restricted"]
 Budgeting = Literal["requests", "timeslices"]
+MAX_WINDOW_DAYS = 366
 
 
 class MaintenancePolicy(StrictModel):
@@ -53,6 +54,15 @@ class ReliabilityTarget(StrictModel):
         if self.budgeting == "requests" and (self.slice or self.slice_threshold):
             raise ValueError("slice and slice_threshold only apply when budgeting is 'timeslices'")
         return self
+
+    @field_validator("window")
+    @classmethod
+    def _window_in_range(cls, window: str) -> str:
+        """A rolling window of 1 to MAX_WINDOW_DAYS days: `0d` divides by zero downstream,
+        and `99999999999d` overflows every time computation and PromQL range."""
+        if window != "calendar-month" and not 1 <= int(window[:-1]) <= MAX_WINDOW_DAYS:
+            raise ValueError(f"the window must be 1d to {MAX_WINDOW_DAYS}d, not {window}")
+        return window
 
     @property
     def window_days(self) -> int:

@@ -10,6 +10,7 @@ a reader sees a whole snapshot or none.
 from __future__ import annotations
 
 import json
+import math
 import os
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -76,16 +77,32 @@ def save_snapshot(store: TelemetryStore, snapshot: Snapshot) -> Path:
     target = directory / f"review-{stamp}-{snapshot.period}.json"
     temporary = store.tmp_dir / f"{target.name}.{os.getpid()}.tmp"
     with open(temporary, "w") as handle:
-        json.dump(snapshot.to_dict(), handle, indent=1)
+        # Strict JSON: a non-finite measurement is stored as "not measured" (null).
+        json.dump(_finite(snapshot.to_dict()), handle, indent=1, allow_nan=False)
         handle.flush()
         os.fsync(handle.fileno())
     os.rename(temporary, target)
     return target
 
 
+def _finite(value: Any) -> Any:
+    """The value with every NaN or infinity replaced by None, recursively."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_finite(item) for item in value]
+    return value
+
+
+def _no_constants(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
 def _parse(path: Path) -> Snapshot:
     try:
-        data = json.loads(path.read_text())
+        data = json.loads(path.read_text(), parse_constant=_no_constants)
         if data.pop("version") != VERSION:
             raise ValueError("unknown version")
         flows = {k: FlowSnapshot(**v) for k, v in data.pop("flows").items()}

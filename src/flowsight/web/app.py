@@ -219,4 +219,6 @@ def create_app(config: DashboardConfig) -> FastAPI:
     _errors(app, state)
     if token is not None:
         auth.install(app, token)
+    if auth.is_loopback(config.host):
+        auth.install_host_check(app)
     return app

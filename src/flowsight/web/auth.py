@@ -68,3 +68,35 @@ def install(app: FastAPI, token: str) -> None:
         if not hmac.compare_digest(given.encode(), expected):
             return _unauthorized("the bearer token is not valid")
         return await call_next(request)
+
+
+def _host_name(header: str) -> str:
+    """The name part of a Host header: `127.0.0.1:8080` -> `127.0.0.1`, `[::1]:80` -> `::1`."""
+    if header.startswith("["):
+        return header[1:].split("]", 1)[0]
+    return header.rsplit(":", 1)[0] if header.count(":") == 1 else header
+
+
+def install_host_check(app: FastAPI) -> None:
+    """On a loopback bind, answer only requests addressed to a loopback name.
+
+    A web page on another site can make the browser resolve its own domain to
+    127.0.0.1 (DNS rebinding) and then read this open dashboard as same-origin; such
+    requests still carry the attacker's domain in `Host`, so they get a 421.
+    """
+
+    @app.middleware("http")
+    async def loopback_host(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        host = request.headers.get("host", "")
+        if not is_loopback(_host_name(host)):
+            return JSONResponse(
+                {
+                    "ok": False,
+                    "status": 421,
+                    "error": "this dashboard answers only to localhost or 127.0.0.1 (Host header)",
+                },
+                status_code=421,
+            )
+        return await call_next(request)

@@ -13,7 +13,6 @@ from relecloud.deps import CsrfChecked, OptionalPageUser, PageAdmin, ServicesDep
 from relecloud.errors import NotFound
 from relecloud.flows import flow
 from relecloud.models import ROLES, User
-from relecloud.security import verify_password
 from relecloud.services import Services
 from relecloud.web import render
 
@@ -28,12 +27,12 @@ def _safe_next(target: str) -> str:
 
 def authenticate(services: Services, username: str, password: str) -> User | str | None:
     """The user, None for bad credentials, or "locked" when throttled."""
-    if services.throttle.locked(username):
+    if not services.throttle.attempt(username):
         return "locked"
     with services.db.read() as session:
         user = session.scalar(select(User).where(User.username == username.strip().lower()))
-    if not verify_password(user.password_hash if user else None, password) or user is None:
-        services.throttle.failed(username)
+    checks = services.password_checks
+    if not checks.verify(user.password_hash if user else None, password) or user is None:
         log.info("sign-in failed", extra={"username": username[:64]})
         return None
     services.throttle.succeeded(username)

@@ -41,6 +41,7 @@ def checkout(
         key=idempotency_key,
         request=body,
         hold_ttl_s=services.settings.hold_ttl_s,
+        lease_s=services.settings.checkout_lease_s,
     )
 
 

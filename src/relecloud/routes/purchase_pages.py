@@ -151,6 +151,7 @@ async def checkout(
                 key=form.get("idempotency_key", ""),
                 request=body,
                 hold_ttl_s=services.settings.hold_ttl_s,
+                lease_s=services.settings.checkout_lease_s,
             )
         )
     except (Conflict, PaymentError, ValidationFailed, NotFound) as exc:

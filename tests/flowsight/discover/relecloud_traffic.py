@@ -85,7 +85,8 @@ def _round(
     admin.get(f"/concerts/{created}/edit")
     admin.delete(f"/api/concerts/{created}", headers=api)
     token = _csrf(employee, "/concerts")
-    employee.post("/cart/add", data={"concert_id": "2", "count": "1", "csrf_token": token})
+    added = employee.post("/cart/add", data={"concert_id": "2", "count": "1", "csrf_token": token})
+    assert added.status_code == 200, added.text
     employee.get("/cart")
     buyer = {"Authorization": api["Authorization"], "Idempotency-Key": str(uuid.uuid4())}
     checkout = {
@@ -98,13 +99,15 @@ def _round(
         },
         "items": {"3": 1},
     }
-    admin.post("/api/checkout", json=checkout, headers=buyer)
+    bought = admin.post("/api/checkout", json=checkout, headers=buyer)
+    assert bought.status_code == 201, bought.text
     employee.get("/tickets")
     admin.get("/api/tickets", headers=api)
     admin.get("/admin/users")
     token = _csrf(admin, "/admin/users")
     admin.post("/admin/users/2/role", data={"role": "Employee", "csrf_token": token})
-    anon.post("/api/auth/token", json={"username": "alice", "password": DEV_EMPLOYEE_PASSWORD})
+    signed = {"username": "alice", "password": DEV_EMPLOYEE_PASSWORD}
+    assert anon.post("/api/auth/token", json=signed).status_code == 200
     for path in ("/healthz", "/readyz"):
         anon.get(path)
     if sign_out:

@@ -168,7 +168,7 @@ def test_the_report_and_the_dashboard_show_drift(faithful: TelemetryStore, tmp_p
     assert "Drift: where the model and the traces part" in html
     assert "shop-web: GET /products received" in html
     config = DashboardConfig(path, faithful, start=FROM, end=TO, now=TO)
-    with TestClient(create_app(config)) as client:
+    with TestClient(create_app(config), base_url="http://127.0.0.1") as client:
         rows = client.get("/findings.json").json()["drift"]
         assert [r["rule"] for r in rows] == ["drift.unclaimed-route"]
         assert "shop-web: GET /products received" in client.get("/findings").text

@@ -183,7 +183,7 @@ def test_serve_json_twins_agree(engines: Engines, version: str) -> None:
             start=WINDOW["start"],
             end=WINDOW["end"],
         )
-        client = TestClient(create_app(config))
+        client = TestClient(create_app(config), base_url="http://127.0.0.1")
         paths = ("/overview.json", "/flows/buy.json", "/findings.json")
         responses = [client.get(p) for p in paths]
         assert [r.status_code for r in responses] == [200, 200, 200]

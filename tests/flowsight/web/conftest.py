@@ -50,7 +50,7 @@ def store_copy(relecloud_store: Path, tmp_path: Path) -> Path:
 
 def make_client(store: Path, host: str = "127.0.0.1", token: str | None = None) -> TestClient:
     config = DashboardConfig(EXAMPLE, open_store(store), host=host, token=token, now=NOW)
-    return TestClient(create_app(config))
+    return TestClient(create_app(config), base_url="http://127.0.0.1")
 
 
 @pytest.fixture

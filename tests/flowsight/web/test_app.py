@@ -118,7 +118,7 @@ def test_schedule_state_closes_at_night(relecloud_store: Path) -> None:
     from flowsight.web import DashboardConfig, create_app
 
     config = DashboardConfig(EXAMPLE, open_store(relecloud_store), now=NOW + timedelta(hours=6))
-    text = TestClient(create_app(config)).get("/metrics").text
+    text = TestClient(create_app(config), base_url="http://127.0.0.1").get("/metrics").text
     assert 'flowsight_schedule_open{schedule="business-hours"} 0' in text
     assert 'flowsight_schedule_open{schedule="extended-hours"} 0' in text
 

@@ -38,7 +38,7 @@ def workload(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def _gauge(workload: Path, now: datetime) -> int:
     config = DashboardConfig(workload, open_store(workload.parent / "store"), now=now)
-    text = TestClient(create_app(config)).get("/metrics").text
+    text = TestClient(create_app(config), base_url="http://127.0.0.1").get("/metrics").text
     match = GAUGE.search(text)
     assert match, text
     return int(match.group(1))

@@ -71,11 +71,16 @@
   }
 
   /* Values under the cursor, spelled as flowsight.report.format spells them:
-     "99.917 %", "665 ms", "1.73 s". */
+     "99.917 %", "666 ms", "1.73 s". Latencies round up, as `millis` does: a reported
+     latency is an upper bound and must not read below a threshold it missed. */
   function hoverValue(unit, digits) {
     return function (u, v) {
       if (v == null) return "-";
-      if (unit === "ms") return v < 1000 ? number(v, 0) + " ms" : (v / 1000).toFixed(2) + " s";
+      if (unit === "ms") {
+        return v < 1000
+          ? number(Math.ceil(v - 1e-9), 0) + " ms"
+          : (Math.ceil(v / 10 - 1e-9) / 100).toFixed(2) + " s";
+      }
       return v.toFixed(digits) + " " + unit;
     };
   }
