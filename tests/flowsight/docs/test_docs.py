@@ -175,7 +175,8 @@ def test_flow_page_converts_maintenance_written_with_an_offset(tmp_path: Path) -
     workload.write_text(text)
     assert run_cli("docs", str(workload), "-o", str(tmp_path / "ny")).exit_code == 0
     page = (tmp_path / "ny" / "search-concerts.md").read_text()
+    # Names are Markdown-escaped on the page (`New\_York` renders as New_York).
     assert (
         "pipeline-upgrade: 2026-11-22 01:00 to 01:30 UTC "
-        "(2026-11-21 20:00 to 20:30 America/New_York), announced 69h ahead" in page
+        "(2026-11-21 20:00 to 20:30 America/New\\_York), announced 69h ahead" in page
     )
