@@ -10,21 +10,47 @@ from flowsight.errors import UsageError
 
 @click.command("collect")
 @click.option("--db", "db", required=True, type=click.Path(), help="Telemetry store directory.")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; off loopback a token is required.",
+)
 @click.option("--port", default=4318, show_default=True, type=int, help="Port (OTLP/HTTP: 4318).")
+@click.option(
+    "--token",
+    envvar="FLOWSIGHT_TOKEN",
+    help="Bearer token every request must send (env FLOWSIGHT_TOKEN; prefer the variable).",
+)
 @click.option(
     "--max-body-mb", default=20, show_default=True, type=int, help="Largest request body."
 )
-def command(db: str, host: str, port: int, max_body_mb: int) -> None:
+@click.option(
+    "--max-in-flight-mb",
+    default=64,
+    show_default=True,
+    type=int,
+    help="Bytes of all requests in flight together; past it, 429 with Retry-After.",
+)
+def command(
+    db: str, host: str, port: int, token: str | None, max_body_mb: int, max_in_flight_mb: int
+) -> None:
     """Receive OpenTelemetry traces over OTLP/HTTP (POST /v1/traces) into the store."""
     import uvicorn
 
     from flowsight.telemetry import open_store
     from flowsight.telemetry.receiver import make_app
+    from flowsight.web import auth
 
-    if max_body_mb < 1:
-        raise UsageError("--max-body-mb must be at least 1")
+    if max_body_mb < 1 or max_in_flight_mb < max_body_mb:
+        raise UsageError("--max-body-mb must be at least 1 and --max-in-flight-mb at least that")
+    token = auth.require_token(host, token or None)
     store = open_store(db, create=True)
-    app = make_app(store, max_body_mb * 1024 * 1024)
-    stderr.print(f"receiving OTLP/HTTP traces on http://{host}:{port}/v1/traces into {db}")
+    app = make_app(store, max_body_mb * 1024 * 1024, max_in_flight_mb * 1024 * 1024)
+    if token is not None:
+        auth.install(app, token)
+    guard = "bearer token required" if token else "loopback only, no token"
+    stderr.print(
+        f"receiving OTLP/HTTP traces on http://{host}:{port}/v1/traces into {db} ({guard})"
+    )
     uvicorn.run(app, host=host, port=port, log_level="warning")

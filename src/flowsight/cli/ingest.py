@@ -45,5 +45,7 @@ def command(files: tuple[str, ...], db: str, compact: bool) -> None:
         report = ingest_files([Path(f) for f in files], store, progress)
     if compact:
         compact_store(store)
+    for warning in report.warnings:
+        stderr.print(f"[yellow]warning:[/yellow] {warning}")
     plural = "s" if report.files != 1 else ""
     stdout.print(f"ingested {report.spans} spans from {report.files} file{plural} into {db}")

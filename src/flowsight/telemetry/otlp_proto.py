@@ -15,7 +15,11 @@ from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTrace
 from opentelemetry.proto.common.v1.common_pb2 import AnyValue
 
 from flowsight.errors import MalformedTelemetry
+from flowsight.telemetry.otlp_json import MAX_NANOS
 from flowsight.telemetry.spans import SpanRecord
+
+_MAX_KIND = 5
+_MAX_STATUS = 2
 
 
 def _text(value: AnyValue) -> str:
@@ -43,6 +47,22 @@ def _hex(raw: bytes, size: int, where: str, required: bool) -> str:
     return raw.hex()
 
 
+def _nanos(value: int, where: str) -> int:
+    if value > MAX_NANOS:
+        raise MalformedTelemetry(
+            f"{value} is outside the timestamps flowsight stores (0 to 2^63-1 ns, "
+            "the year 2262); send Unix-epoch nanoseconds",
+            where,
+        )
+    return value
+
+
+def _enum(value: int, where: str, highest: int) -> int:
+    if not 0 <= value <= highest:
+        raise MalformedTelemetry(f"{value} is not a known value (0 to {highest})", where)
+    return value
+
+
 def decode_request(message: ExportTraceServiceRequest, where: str) -> Iterator[SpanRecord]:
     for r_index, resource_spans in enumerate(message.resource_spans):
         service = "unknown_service"
@@ -58,10 +78,10 @@ def decode_request(message: ExportTraceServiceRequest, where: str) -> Iterator[S
                     parent_span_id=_hex(span.parent_span_id, 8, f"{here}.parentSpanId", False),
                     service=service,
                     name=span.name,
-                    kind=int(span.kind),
-                    start_ns=span.start_time_unix_nano,
-                    end_ns=span.end_time_unix_nano,
-                    status=int(span.status.code),
+                    kind=_enum(int(span.kind), f"{here}.kind", _MAX_KIND),
+                    start_ns=_nanos(span.start_time_unix_nano, f"{here}.startTimeUnixNano"),
+                    end_ns=_nanos(span.end_time_unix_nano, f"{here}.endTimeUnixNano"),
+                    status=_enum(int(span.status.code), f"{here}.status.code", _MAX_STATUS),
                     attributes={kv.key: _text(kv.value) for kv in span.attributes},
                 )
 
@@ -70,7 +90,7 @@ def parse_message(data: bytes, where: str) -> ExportTraceServiceRequest:
     message = ExportTraceServiceRequest()
     try:
         message.ParseFromString(data)
-    except (DecodeError, RuntimeError, ValueError) as error:
+    except (DecodeError, RuntimeError, ValueError, RecursionError) as error:
         raise MalformedTelemetry(f"not a valid OTLP protobuf message ({error})", where) from None
     return message
 

@@ -1,15 +1,21 @@
 """OTLP/HTTP trace receiver: `POST /v1/traces`, protobuf or JSON, optionally gzip.
 
-It answers as the OTLP/HTTP spec says (200 with an ExportTraceServiceResponse in
-the request's encoding; 400 with a google.rpc.Status naming the reason), and an
-accepted request is an fsync'd segment before the 200 leaves, so whatever an
+It answers as the OTLP/HTTP spec says: 200 with an ExportTraceServiceResponse in
+the request's encoding (its partial_success carries warnings, such as clamped
+durations); 400 with a google.rpc.Status naming the reason; 413 for a body over
+the limit; 429 with Retry-After when the bytes of all requests in flight would
+pass the receiver's budget, so memory stays bounded in total, not only per
+request. An accepted request is durable before the 200 leaves, so whatever an
 exporter saw acknowledged survives a crash. A rejected request stores nothing.
 It is an APIRouter so `flowsight collect` and the dashboard mount the same code.
 """
 
 from __future__ import annotations
 
+import threading
 import zlib
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
 from google.protobuf import json_format
@@ -20,14 +26,19 @@ from starlette.concurrency import run_in_threadpool
 from flowsight.errors import MalformedTelemetry
 from flowsight.telemetry.otlp_json import decode_traces, parse_json
 from flowsight.telemetry.otlp_proto import decode_request, parse_message
-from flowsight.telemetry.spans import SpanColumns
+from flowsight.telemetry.spans import CLAMPED_REASON, SpanColumns
 from flowsight.telemetry.store import TelemetryStore, write_table
 
 #: The OTLP spec's recommended ceiling for one request body (after decompression too).
 MAX_BODY_BYTES = 20 * 1024 * 1024
+#: Bytes of all requests in flight together (bodies and their decompressed copies).
+IN_FLIGHT_BYTES = 64 * 1024 * 1024
+#: Seconds an exporter is asked to wait when the receiver sheds load.
+RETRY_AFTER_SECONDS = 1
 PROTOBUF = "application/x-protobuf"
 JSON = "application/json"
-INVALID_ARGUMENT = 3
+#: google.rpc.Code values for the Status body of a refusal.
+_CODES = {400: 3, 413: 3, 415: 3, 429: 8, 503: 14}
 
 
 class _Rejected(Exception):
@@ -37,38 +48,88 @@ class _Rejected(Exception):
         self.reason = reason
 
 
-def _answer(status: int, content_type: str, reason: str | None = None) -> Response:
+class ByteBudget:
+    """Bytes held by requests in flight, across all of them: past the limit, shed load."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self.refused = 0
+        self._lock = threading.Lock()
+
+    def take(self, size: int) -> None:
+        with self._lock:
+            if self.used + size > self.limit:
+                self.refused += 1
+                raise _Rejected(
+                    429,
+                    f"the receiver holds {self.used} bytes of requests in flight (budget "
+                    f"{self.limit}); retry after {RETRY_AFTER_SECONDS} s",
+                )
+            self.used += size
+
+    def give(self, size: int) -> None:
+        with self._lock:
+            self.used -= size
+
+
+def _answer(
+    status: int, content_type: str, reason: str | None = None, warning: str | None = None
+) -> Response:
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if status in (429, 503) else None
     if reason is None:
         message = ExportTraceServiceResponse()
+        if warning:
+            message.partial_success.error_message = warning
         body = (
             message.SerializeToString()
             if content_type == PROTOBUF
-            else json_format.MessageToJson(message).encode()
+            else json_format.MessageToJson(message, indent=None).encode()
         )
     else:
-        error = status_pb2.Status(code=INVALID_ARGUMENT, message=reason)
+        error = status_pb2.Status(code=_CODES.get(status, 3), message=reason)
         body = (
             error.SerializeToString()
             if content_type == PROTOBUF
             else json_format.MessageToJson(error, indent=None).encode()
         )
-    return Response(body, status_code=status, media_type=content_type)
+    return Response(body, status_code=status, media_type=content_type, headers=headers)
 
 
-async def _read_body(request: Request, limit: int) -> bytes:
+class _Held:
+    """The bytes one request holds in the budget; all returned when it is answered."""
+
+    def __init__(self, budget: ByteBudget) -> None:
+        self.budget = budget
+        self.size = 0
+
+    def take(self, size: int) -> None:
+        self.budget.take(size)
+        self.size += size
+
+    def release(self) -> None:
+        self.budget.give(self.size)
+        self.size = 0
+
+
+async def _read_body(request: Request, limit: int, held: _Held) -> bytes:
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
-        raise _Rejected(400, f"body of {declared} bytes exceeds the {limit}-byte limit")
+    if declared and declared.isdigit():
+        if int(declared) > limit:
+            raise _Rejected(413, f"body of {declared} bytes exceeds the {limit}-byte limit")
+        held.take(int(declared))
     chunks, size = [], 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise _Rejected(400, f"body exceeds the {limit}-byte limit")
+            raise _Rejected(413, f"body exceeds the {limit}-byte limit")
+        if size > held.size:
+            held.take(size - held.size)
         chunks.append(chunk)
     return b"".join(chunks)
 
 
-def _decompress(body: bytes, encoding: str, limit: int) -> bytes:
+def _decompress(body: bytes, encoding: str, limit: int, held: _Held) -> bytes:
     if encoding in ("", "identity"):
         return body
     if encoding != "gzip":
@@ -79,7 +140,8 @@ def _decompress(body: bytes, encoding: str, limit: int) -> bytes:
     except zlib.error as error:
         raise _Rejected(400, f"body is not valid gzip ({error})") from None
     if len(data) > limit:
-        raise _Rejected(400, f"decompressed body exceeds the {limit}-byte limit")
+        raise _Rejected(413, f"decompressed body exceeds the {limit}-byte limit")
+    held.take(len(data))
     if not inflater.eof:
         raise _Rejected(400, "body is not valid gzip (truncated stream)")
     return data
@@ -97,40 +159,81 @@ def _decode(data: bytes, content_type: str) -> SpanColumns:
     return columns
 
 
-def _accept(store: TelemetryStore, data: bytes, content_type: str) -> int:
-    """Decode everything first, then write one durable segment: all or nothing."""
-    columns = _decode(data, content_type)
-    write_table(store, columns.table())
-    return len(columns)
+class Receiver:
+    """What the endpoint needs besides HTTP: the store, its limits and its counters."""
 
+    def __init__(
+        self,
+        store: TelemetryStore,
+        max_body_bytes: int = MAX_BODY_BYTES,
+        in_flight_bytes: int = IN_FLIGHT_BYTES,
+    ) -> None:
+        self.store = store
+        self.max_body_bytes = max_body_bytes
+        self.budget = ByteBudget(max(in_flight_bytes, max_body_bytes))
+        self.spans_accepted = 0
+        self.spans_refused_requests: dict[int, int] = {}
 
-def make_router(store: TelemetryStore, max_body_bytes: int = MAX_BODY_BYTES) -> APIRouter:
-    """An APIRouter serving `POST /v1/traces` into `store`."""
-    router = APIRouter()
+    def accept(self, data: bytes, content_type: str) -> str | None:
+        """Decode everything first, then store it durably: all or nothing. A warning or None."""
+        columns = _decode(data, content_type)
+        write_table(self.store, columns.table())
+        self.spans_accepted += len(columns)
+        return f"{columns.clamped} {CLAMPED_REASON}" if columns.clamped else None
 
-    @router.post("/v1/traces")
-    async def receive_traces(request: Request) -> Response:
+    def refused(self, status: int) -> None:
+        self.spans_refused_requests[status] = self.spans_refused_requests.get(status, 0) + 1
+
+    async def handle(self, request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
         if content_type not in (PROTOBUF, JSON):
+            self.refused(415)
             return _answer(
                 415, JSON, f"unsupported Content-Type '{content_type}'; send {PROTOBUF} or {JSON}"
             )
+        held = _Held(self.budget)
         try:
-            body = await _read_body(request, max_body_bytes)
+            body = await _read_body(request, self.max_body_bytes, held)
             encoding = request.headers.get("content-encoding", "").strip().lower()
-            data = _decompress(body, encoding, max_body_bytes)
-            await run_in_threadpool(_accept, store, data, content_type)
+            data = _decompress(body, encoding, self.max_body_bytes, held)
+            warning = await run_in_threadpool(self.accept, data, content_type)
         except _Rejected as rejected:
+            self.refused(rejected.status)
             return _answer(rejected.status, content_type, rejected.reason)
         except MalformedTelemetry as error:
+            self.refused(400)
             return _answer(400, content_type, error.message)
-        return _answer(200, content_type)
+        finally:
+            held.release()
+        return _answer(200, content_type, warning=warning)
 
+
+def make_router(
+    store: TelemetryStore,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    in_flight_bytes: int = IN_FLIGHT_BYTES,
+) -> APIRouter:
+    """An APIRouter serving `POST /v1/traces` into `store`."""
+    receiver = Receiver(store, max_body_bytes, in_flight_bytes)
+
+    @asynccontextmanager
+    async def lifespan(_: object) -> AsyncIterator[None]:
+        yield
+
+    router = APIRouter(lifespan=lifespan)
+    router.add_api_route("/v1/traces", receiver.handle, methods=["POST"])
+    router.receiver = receiver  # type: ignore[attr-defined]
     return router
 
 
-def make_app(store: TelemetryStore, max_body_bytes: int = MAX_BODY_BYTES) -> FastAPI:
+def make_app(
+    store: TelemetryStore,
+    max_body_bytes: int = MAX_BODY_BYTES,
+    in_flight_bytes: int = IN_FLIGHT_BYTES,
+) -> FastAPI:
     """A stand-alone ASGI app with only the receiver (what `flowsight collect` serves)."""
     app = FastAPI(title="flowsight OTLP receiver", docs_url=None, redoc_url=None)
-    app.include_router(make_router(store, max_body_bytes))
+    router = make_router(store, max_body_bytes, in_flight_bytes)
+    app.state.receiver = router.receiver  # type: ignore[attr-defined]
+    app.include_router(router)
     return app
