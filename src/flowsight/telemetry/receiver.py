@@ -5,19 +5,24 @@ the request's encoding (its partial_success carries warnings, such as clamped
 durations); 400 with a google.rpc.Status naming the reason; 413 for a body over
 the limit; 429 with Retry-After when the bytes of all requests in flight would
 pass the receiver's budget, so memory stays bounded in total, not only per
-request. An accepted request is durable before the 200 leaves, so whatever an
-exporter saw acknowledged survives a crash. A rejected request stores nothing.
+request; 503 with Retry-After when conversion to Parquet falls behind. An
+accepted request is in the write-ahead log (wal.py, group commit) before the 200
+leaves, so whatever an exporter saw acknowledged survives a crash, and readers
+see it at once. A rejected request stores nothing.
 It is an APIRouter so `flowsight collect` and the dashboard mount the same code.
 """
 
 from __future__ import annotations
 
+import asyncio
 import threading
 import zlib
 from collections.abc import AsyncIterator
+from concurrent.futures import Future
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
+from fastapi.responses import PlainTextResponse
 from google.protobuf import json_format
 from google.rpc import status_pb2
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceResponse
@@ -27,12 +32,15 @@ from flowsight.errors import MalformedTelemetry
 from flowsight.telemetry.otlp_json import decode_traces, parse_json
 from flowsight.telemetry.otlp_proto import decode_request, parse_message
 from flowsight.telemetry.spans import CLAMPED_REASON, SpanColumns
-from flowsight.telemetry.store import TelemetryStore, write_table
+from flowsight.telemetry.store import TelemetryStore, segment_files
+from flowsight.telemetry.wal import WalStats, WriteAheadLog, recover
 
 #: The OTLP spec's recommended ceiling for one request body (after decompression too).
 MAX_BODY_BYTES = 20 * 1024 * 1024
 #: Bytes of all requests in flight together (bodies and their decompressed copies).
 IN_FLIGHT_BYTES = 64 * 1024 * 1024
+#: Bytes acknowledged but not yet converted to Parquet; past it, 503 with Retry-After.
+QUEUE_BYTES = 256 * 1024 * 1024
 #: Seconds an exporter is asked to wait when the receiver sheds load.
 RETRY_AFTER_SECONDS = 1
 PROTOBUF = "application/x-protobuf"
@@ -160,29 +168,64 @@ def _decode(data: bytes, content_type: str) -> SpanColumns:
 
 
 class Receiver:
-    """What the endpoint needs besides HTTP: the store, its limits and its counters."""
+    """What the endpoint needs besides HTTP: the store, its limits, its log and its counters."""
 
     def __init__(
         self,
         store: TelemetryStore,
         max_body_bytes: int = MAX_BODY_BYTES,
         in_flight_bytes: int = IN_FLIGHT_BYTES,
+        queue_bytes: int = QUEUE_BYTES,
     ) -> None:
         self.store = store
         self.max_body_bytes = max_body_bytes
+        self.queue_bytes = queue_bytes
         self.budget = ByteBudget(max(in_flight_bytes, max_body_bytes))
         self.spans_accepted = 0
-        self.spans_refused_requests: dict[int, int] = {}
+        self.requests_refused: dict[int, int] = {}
+        self._wal: WriteAheadLog | None = None
+        self._start_lock = threading.Lock()
+        self._closed = False
 
-    def accept(self, data: bytes, content_type: str) -> str | None:
-        """Decode everything first, then store it durably: all or nothing. A warning or None."""
+    @property
+    def wal(self) -> WriteAheadLog:
+        """The log, started on first use (a router mounted without its lifespan still works)."""
+        with self._start_lock:
+            if self._closed:
+                raise _Rejected(503, "the receiver is shutting down; retry against the restart")
+            if self._wal is None:
+                self._wal = WriteAheadLog(self.store)
+                self._wal.start()
+            return self._wal
+
+    def close(self) -> None:
+        """Graceful shutdown: everything acknowledged is converted to segments."""
+        with self._start_lock:
+            self._closed = True
+            wal, self._wal = self._wal, None
+        if wal is not None:
+            wal.close()
+
+    def _decode(self, data: bytes, content_type: str) -> tuple[Future[None], int, int]:
         columns = _decode(data, content_type)
-        write_table(self.store, columns.table())
-        self.spans_accepted += len(columns)
-        return f"{columns.clamped} {CLAMPED_REASON}" if columns.clamped else None
+        return self.wal.submit(columns.table()), len(columns), columns.clamped
+
+    async def accept(self, data: bytes, content_type: str) -> str | None:
+        """Decode everything first, then wait until the log holds it durably. A warning or None."""
+        wal = self.wal
+        if wal.stats.pending_bytes > self.queue_bytes:
+            raise _Rejected(
+                503,
+                f"the store is {wal.stats.pending_bytes} bytes behind (limit {self.queue_bytes}); "
+                f"retry after {RETRY_AFTER_SECONDS} s",
+            )
+        durable, spans, clamped = await run_in_threadpool(self._decode, data, content_type)
+        await asyncio.wrap_future(durable)
+        self.spans_accepted += spans
+        return f"{clamped} {CLAMPED_REASON}" if clamped else None
 
     def refused(self, status: int) -> None:
-        self.spans_refused_requests[status] = self.spans_refused_requests.get(status, 0) + 1
+        self.requests_refused[status] = self.requests_refused.get(status, 0) + 1
 
     async def handle(self, request: Request) -> Response:
         content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -196,7 +239,7 @@ class Receiver:
             body = await _read_body(request, self.max_body_bytes, held)
             encoding = request.headers.get("content-encoding", "").strip().lower()
             data = _decompress(body, encoding, self.max_body_bytes, held)
-            warning = await run_in_threadpool(self.accept, data, content_type)
+            warning = await self.accept(data, content_type)
         except _Rejected as rejected:
             self.refused(rejected.status)
             return _answer(rejected.status, content_type, rejected.reason)
@@ -207,18 +250,41 @@ class Receiver:
             held.release()
         return _answer(200, content_type, warning=warning)
 
+    def metrics(self) -> dict[str, float]:
+        """The receiver's own gauges and counters (Prometheus names, without labels)."""
+        stats = self._wal.stats if self._wal else WalStats()
+        values: dict[str, float] = {
+            "flowsight_receiver_spans_accepted_total": self.spans_accepted,
+            "flowsight_receiver_in_flight_bytes": self.budget.used,
+            "flowsight_receiver_queue_bytes": stats.pending_bytes,
+            "flowsight_receiver_wal_lag_spans": stats.pending_spans,
+            "flowsight_receiver_wal_batches_total": stats.batches,
+            "flowsight_receiver_wal_records_total": stats.records,
+            "flowsight_receiver_segments_written_total": stats.segments,
+            "flowsight_store_segments": len(segment_files(self.store)),
+        }
+        for status, count in sorted(self.requests_refused.items()):
+            values[f'flowsight_receiver_requests_refused_total{{status="{status}"}}'] = count
+        return values
+
+
+def metrics_text(values: dict[str, float]) -> str:
+    return "".join(f"{name} {value:g}\n" for name, value in values.items())
+
 
 def make_router(
     store: TelemetryStore,
     max_body_bytes: int = MAX_BODY_BYTES,
     in_flight_bytes: int = IN_FLIGHT_BYTES,
 ) -> APIRouter:
-    """An APIRouter serving `POST /v1/traces` into `store`."""
+    """An APIRouter serving `POST /v1/traces` into `store`; its lifespan flushes on shutdown."""
     receiver = Receiver(store, max_body_bytes, in_flight_bytes)
 
     @asynccontextmanager
     async def lifespan(_: object) -> AsyncIterator[None]:
+        await run_in_threadpool(recover, store)  # logs a killed predecessor left behind
         yield
+        await run_in_threadpool(receiver.close)
 
     router = APIRouter(lifespan=lifespan)
     router.add_api_route("/v1/traces", receiver.handle, methods=["POST"])
@@ -231,9 +297,15 @@ def make_app(
     max_body_bytes: int = MAX_BODY_BYTES,
     in_flight_bytes: int = IN_FLIGHT_BYTES,
 ) -> FastAPI:
-    """A stand-alone ASGI app with only the receiver (what `flowsight collect` serves)."""
+    """A stand-alone ASGI app with the receiver and its /metrics (what `collect` serves)."""
     app = FastAPI(title="flowsight OTLP receiver", docs_url=None, redoc_url=None)
     router = make_router(store, max_body_bytes, in_flight_bytes)
-    app.state.receiver = router.receiver  # type: ignore[attr-defined]
+    receiver: Receiver = router.receiver  # type: ignore[attr-defined]
+    app.state.receiver = receiver
+
+    @app.get("/metrics")
+    def metrics() -> PlainTextResponse:
+        return PlainTextResponse(metrics_text(receiver.metrics()))
+
     app.include_router(router)
     return app

@@ -12,6 +12,7 @@ started. `compact` merges small segments without readers ever seeing a span twic
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -95,9 +96,14 @@ def staged_name(prefix: str = "s") -> str:
     return f"{prefix}-{_sequence()}--{uuid.uuid4().hex[:8]}.parquet.{os.getpid()}.tmp"
 
 
-def stage_table(store: TelemetryStore, table: pa.Table, prefix: str = "s") -> Path:
-    """Write a segment under tmp/ and fsync it; invisible to readers until `publish`."""
-    staged = store.tmp_dir / staged_name(prefix)
+def stage_table(
+    store: TelemetryStore, table: pa.Table, prefix: str = "s", name: str | None = None
+) -> Path:
+    """Write a segment under tmp/ and fsync it; invisible to readers until `publish`.
+
+    `name` fixes the segment's published name (a log file's segment must have its own).
+    """
+    staged = store.tmp_dir / (f"{name}.{os.getpid()}.tmp" if name else staged_name(prefix))
     pq.write_table(table.cast(SCHEMA), staged, compression="zstd")
     with open(staged, "rb+") as handle:
         os.fsync(handle.fileno())
@@ -135,29 +141,64 @@ def record_spans(store: TelemetryStore, spans: Iterable[SpanRecord]) -> int:
     return len(columns)
 
 
-def segment_files(store: TelemetryStore) -> list[Path]:
-    """The live segments: a compacted file hides exactly the segments its manifest lists."""
-    present = {p.name for p in store.segments_dir.iterdir() if p.suffix == ".parquet"}
+def _manifests(store: TelemetryStore, present: set[str]) -> set[str]:
     hidden: set[str] = set()
     for manifest in store.segments_dir.glob("c-*.json"):
         if manifest.with_suffix(".parquet").name in present:
-            hidden.update(json.loads(manifest.read_text())["replaces"])
-    return [store.segments_dir / name for name in sorted(present - hidden)]
+            with contextlib.suppress(FileNotFoundError, ValueError):
+                hidden.update(json.loads(manifest.read_text())["replaces"])
+    return hidden
+
+
+def replaced_names(store: TelemetryStore) -> set[str]:
+    """Segment names a published compacted file stands for (whether still on disk or not)."""
+    return _manifests(store, {p.name for p in store.segments_dir.iterdir()})
+
+
+def _snapshot(store: TelemetryStore) -> tuple[list[Path], list[pa.Table]]:
+    """Segments and not-yet-converted log records, consistent with each other."""
+    from flowsight.telemetry.wal import pending_tables
+
+    for _ in range(20):
+        present = {p.name for p in store.segments_dir.iterdir() if p.suffix == ".parquet"}
+        hidden = _manifests(store, present)
+        try:
+            pending = pending_tables(store, present, hidden)
+        except FileNotFoundError:  # converted while we looked: look again
+            continue
+        return [store.segments_dir / name for name in sorted(present - hidden)], pending
+    raise StoreError(f"{store.path}: the store kept changing while being read; try again")
+
+
+def segment_files(store: TelemetryStore) -> list[Path]:
+    """The live segments: a compacted file hides exactly the segments its manifest lists."""
+    present = {p.name for p in store.segments_dir.iterdir() if p.suffix == ".parquet"}
+    return [store.segments_dir / name for name in sorted(present - _manifests(store, present))]
+
+
+def signature(store: TelemetryStore) -> tuple[object, ...]:
+    """Changes whenever what readers see changes (segments, or records appended to a log)."""
+    from flowsight.telemetry.wal import wal_signature
+
+    return (tuple(p.name for p in segment_files(store)), wal_signature(store))
 
 
 def connect(store: TelemetryStore, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with a `spans` view over the segments present right now."""
+    """An in-memory DuckDB with a `spans` view over the segments present right now, and
+    the acknowledged spans still in a receiver's write-ahead log."""
     connection = duckdb.connect(":memory:")
     connection.execute("SET enable_progress_bar = false")
     if memory_limit:
         connection.execute(f"SET memory_limit = '{memory_limit}'")
-    files = segment_files(store)
+    files, pending = _snapshot(store)
+    parts = []
     if files:
         listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-        connection.execute(f"CREATE VIEW spans AS SELECT * FROM read_parquet([{listing}])")
-    else:
-        connection.register("empty_spans", SCHEMA.empty_table())
-        connection.execute("CREATE VIEW spans AS SELECT * FROM empty_spans")
+        parts.append(f"SELECT * FROM read_parquet([{listing}])")
+    if pending or not files:
+        connection.register("pending_spans", pa.concat_tables([SCHEMA.empty_table(), *pending]))
+        parts.append("SELECT * FROM pending_spans")
+    connection.execute(f"CREATE VIEW spans AS {' UNION ALL '.join(parts)}")
     return connection
 
 
