@@ -32,21 +32,35 @@ from flowsight.errors import UsageError
     type=int,
     help="Bytes of all requests in flight together; past it, 429 with Retry-After.",
 )
+@click.option(
+    "--retain",
+    default=None,
+    help="Drop whole segments older than this (for example 400d); default: keep everything.",
+)
 def command(
-    db: str, host: str, port: int, token: str | None, max_body_mb: int, max_in_flight_mb: int
+    db: str,
+    host: str,
+    port: int,
+    token: str | None,
+    max_body_mb: int,
+    max_in_flight_mb: int,
+    retain: str | None,
 ) -> None:
     """Receive OpenTelemetry traces over OTLP/HTTP (POST /v1/traces) into the store."""
     import uvicorn
 
     from flowsight.telemetry import open_store
+    from flowsight.telemetry.compaction import parse_retention, run_upkeep
     from flowsight.telemetry.receiver import make_app
     from flowsight.web import auth
 
     if max_body_mb < 1 or max_in_flight_mb < max_body_mb:
         raise UsageError("--max-body-mb must be at least 1 and --max-in-flight-mb at least that")
     token = auth.require_token(host, token or None)
+    retain_seconds = parse_retention(retain)
     store = open_store(db, create=True)
     app = make_app(store, max_body_mb * 1024 * 1024, max_in_flight_mb * 1024 * 1024)
+    run_upkeep(app, store, retain_seconds)
     if token is not None:
         auth.install(app, token)
     guard = "bearer token required" if token else "loopback only, no token"

@@ -39,6 +39,11 @@ from flowsight.errors import UsageError
     type=int,
     help="Seconds between page refreshes (0: never).",
 )
+@click.option(
+    "--retain",
+    default=None,
+    help="Drop whole segments older than this (for example 400d); default: keep everything.",
+)
 @window_options
 def command(
     file: str,
@@ -47,6 +52,7 @@ def command(
     port: int,
     token: str | None,
     refresh: int,
+    retain: str | None,
     window: str | None,
     start: str | None,
     end: str | None,
@@ -56,6 +62,7 @@ def command(
     import uvicorn
 
     from flowsight.telemetry import open_store
+    from flowsight.telemetry.compaction import parse_retention, run_upkeep
     from flowsight.web import DashboardConfig, create_app
 
     if window and start:
@@ -74,6 +81,7 @@ def command(
         refresh_seconds=refresh,
     )
     app = create_app(config)
+    run_upkeep(app, config.store, parse_retention(retain))
     shown = f"[{host}]" if ":" in host else host
     guard = "bearer token required" if config.token else "loopback only, no token"
     stderr.print(

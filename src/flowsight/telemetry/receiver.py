@@ -305,7 +305,12 @@ def make_app(
 
     @app.get("/metrics")
     def metrics() -> PlainTextResponse:
-        return PlainTextResponse(metrics_text(receiver.metrics()))
+        values = receiver.metrics()
+        upkeep = getattr(app.state, "upkeep", None)
+        if upkeep is not None:
+            values["flowsight_store_compactions_total"] = upkeep.compactions
+            values["flowsight_store_segments_expired_total"] = upkeep.expired_segments
+        return PlainTextResponse(metrics_text(values))
 
     app.include_router(router)
     return app

@@ -142,9 +142,11 @@ def record_spans(store: TelemetryStore, spans: Iterable[SpanRecord]) -> int:
 
 
 def _manifests(store: TelemetryStore, present: set[str]) -> set[str]:
+    """Names hidden from readers: the inputs of a committed merge (its parquet exists) and
+    the segments retention expired (`r-` manifests, see compaction.py)."""
     hidden: set[str] = set()
-    for manifest in store.segments_dir.glob("c-*.json"):
-        if manifest.with_suffix(".parquet").name in present:
+    for manifest in store.segments_dir.glob("[cr]-*.json"):
+        if manifest.name.startswith("r-") or manifest.with_suffix(".parquet").name in present:
             with contextlib.suppress(FileNotFoundError, ValueError):
                 hidden.update(json.loads(manifest.read_text())["replaces"])
     return hidden
@@ -218,29 +220,19 @@ def _atomic_write(store: TelemetryStore, name: str, text: str) -> None:
 
 
 def compact(store: TelemetryStore, small_bytes: int = 8 << 20) -> int:
-    """Merge small segments into one; returns how many were merged.
+    """Merge small segments into one now (after an ingest); returns how many were merged.
 
-    A manifest naming the merged segments is written first, then the merged
-    Parquet file; a reader hides the originals only once both exist, and the
-    originals are deleted last, so no reader ever counts a span twice or misses one.
+    The steps and their crash safety are those of `compaction.merge`; the
+    originals are deleted at once, as no reader of a one-shot ingest is waiting.
     """
-    small = [f for f in segment_files(store) if f.stat().st_size < small_bytes]
+    from flowsight.telemetry.compaction import _unconverted, merge
+
+    small = [
+        f
+        for f in segment_files(store)
+        if f.stat().st_size < small_bytes and not _unconverted(store, f.name)
+    ]
     if len(small) < 2:
         return 0
-    stem = f"c-{_sequence()}--{uuid.uuid4().hex[:8]}"
-    _atomic_write(store, f"{stem}.json", json.dumps({"replaces": [f.name for f in small]}))
-    temporary = store.tmp_dir / f"{stem}.parquet.tmp"
-    with duckdb.connect(":memory:") as connection:
-        listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in small)
-        target = str(temporary).replace("'", "''")
-        connection.execute(
-            f"COPY (SELECT * FROM read_parquet([{listing}])) TO '{target}' "
-            "(FORMAT parquet, COMPRESSION zstd)"
-        )
-    with open(temporary, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.rename(temporary, store.segments_dir / f"{stem}.parquet")
-    _fsync_dir(store.segments_dir)
-    for path in small:
-        path.unlink()
+    merge(store, small, grace=0)
     return len(small)
