@@ -23,6 +23,7 @@ a crash (an orphan manifest, a staged file) is harmless and is cleaned up by
 
 from __future__ import annotations
 
+import fcntl
 import json
 import math
 import os
@@ -30,8 +31,8 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -256,6 +257,22 @@ class Upkeep:
     deleted_segments: int = 0
 
 
+@contextmanager
+def upkeep_lock(store: TelemetryStore, wait: bool = False) -> Iterator[bool]:
+    """One compactor per store at a time (collect, serve and ingest may share a store):
+    two merges of the same inputs would each hide them and count their rows twice."""
+    descriptor = os.open(store.path / "upkeep.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(descriptor)
+
+
 def maintain(
     store: TelemetryStore,
     retain_seconds: float | None = None,
@@ -263,8 +280,22 @@ def maintain(
     upkeep: Upkeep | None = None,
     max_merges: int = 8,
 ) -> Upkeep:
-    """One round: garbage, retention, then merges until the tiers are within bounds."""
+    """One round: garbage, retention, then merges until the tiers are within bounds
+    (skipped when another process is doing upkeep on this store right now)."""
     upkeep = upkeep or Upkeep()
+    with upkeep_lock(store) as mine:
+        if mine:
+            _round(store, retain_seconds, grace, upkeep, max_merges)
+    return upkeep
+
+
+def _round(
+    store: TelemetryStore,
+    retain_seconds: float | None,
+    grace: float,
+    upkeep: Upkeep,
+    max_merges: int,
+) -> None:
     upkeep.deleted_segments += collect_garbage(store, grace)
     if retain_seconds is not None:
         upkeep.expired_segments += expire(store, retain_seconds, grace=grace)
@@ -275,7 +306,6 @@ def maintain(
         merge(store, inputs, grace)
         upkeep.compactions += 1
         upkeep.merged_segments += len(inputs)
-    return upkeep
 
 
 class Maintainer:

@@ -102,7 +102,11 @@ class SpanColumns:
     """Column-wise accumulator: decoders append here, the store writes it as one segment."""
 
     def __init__(self) -> None:
-        self.columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
+        self.columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names[:-1]}
+        #: The attributes map, flat: building it from offsets is far cheaper than from pairs.
+        self.offsets: list[int] = [0]
+        self.keys: list[str] = []
+        self.values: list[str] = []
         #: Spans whose duration was clamped to 0 (see `duration`).
         self.clamped = 0
 
@@ -131,7 +135,17 @@ class SpanColumns:
         columns["http_status"].append(_status_code(_first(attrs, _STATUS_KEYS)))
         columns["enduser"].append(_first(attrs, _USER_KEYS))
         columns["synthetic"].append(attrs.get("user_agent.synthetic.type") or None)
-        columns["attributes"].append(list(attrs.items()))
+        self.keys.extend(attrs)
+        self.values.extend(attrs.values())
+        self.offsets.append(len(self.keys))
 
     def table(self) -> pa.Table:
-        return pa.table(self.columns, schema=SCHEMA)
+        attributes = pa.MapArray.from_arrays(
+            pa.array(self.offsets, pa.int32()),
+            pa.array(self.keys, pa.string()),
+            pa.array(self.values, pa.string()),
+        )
+        arrays = [
+            pa.array(self.columns[name], type=SCHEMA.field(name).type) for name in SCHEMA.names[:-1]
+        ]
+        return pa.Table.from_arrays([*arrays, attributes], schema=SCHEMA)

@@ -225,14 +225,15 @@ def compact(store: TelemetryStore, small_bytes: int = 8 << 20) -> int:
     The steps and their crash safety are those of `compaction.merge`; the
     originals are deleted at once, as no reader of a one-shot ingest is waiting.
     """
-    from flowsight.telemetry.compaction import _unconverted, merge
+    from flowsight.telemetry.compaction import _unconverted, merge, upkeep_lock
 
-    small = [
-        f
-        for f in segment_files(store)
-        if f.stat().st_size < small_bytes and not _unconverted(store, f.name)
-    ]
-    if len(small) < 2:
-        return 0
-    merge(store, small, grace=0)
+    with upkeep_lock(store, wait=True):
+        small = [
+            f
+            for f in segment_files(store)
+            if f.stat().st_size < small_bytes and not _unconverted(store, f.name)
+        ]
+        if len(small) < 2:
+            return 0
+        merge(store, small, grace=0)
     return len(small)
