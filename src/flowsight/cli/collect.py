@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from flowsight.cli.output import stderr
@@ -59,7 +61,8 @@ def command(
     token = auth.require_token(host, token or None)
     retain_seconds = parse_retention(retain)
     store = open_store(db, create=True)
-    app = make_app(store, max_body_mb * 1024 * 1024, max_in_flight_mb * 1024 * 1024)
+    decoders = min(os.cpu_count() or 1, 4)
+    app = make_app(store, max_body_mb * 1024 * 1024, max_in_flight_mb * 1024 * 1024, decoders)
     run_upkeep(app, store, retain_seconds)
     if token is not None:
         auth.install(app, token)

@@ -15,10 +15,11 @@ It is an APIRouter so `flowsight collect` and the dashboard mount the same code.
 from __future__ import annotations
 
 import asyncio
+import multiprocessing
 import threading
 import zlib
 from collections.abc import AsyncIterator
-from concurrent.futures import Future
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI, Request, Response
@@ -33,7 +34,7 @@ from flowsight.telemetry.otlp_json import decode_traces, parse_json
 from flowsight.telemetry.otlp_proto import decode_request, parse_message
 from flowsight.telemetry.spans import CLAMPED_REASON, SpanColumns
 from flowsight.telemetry.store import TelemetryStore, segment_files
-from flowsight.telemetry.wal import WalStats, WriteAheadLog, recover
+from flowsight.telemetry.wal import WalStats, WriteAheadLog, encode, recover
 
 #: The OTLP spec's recommended ceiling for one request body (after decompression too).
 MAX_BODY_BYTES = 20 * 1024 * 1024
@@ -167,6 +168,31 @@ def _decode(data: bytes, content_type: str) -> SpanColumns:
     return columns
 
 
+def decode_record(data: bytes, content_type: str) -> tuple[bytes, int, int] | str:
+    """(log record, spans, clamped) of a body, or the reason it is refused. A plain
+    function of bytes, so a process pool can run it on another core."""
+    try:
+        columns = _decode(data, content_type)
+    except MalformedTelemetry as error:
+        return error.message
+    return encode(columns.table()), len(columns), columns.clamped
+
+
+def _ready() -> bool:
+    return True
+
+
+def _decoder_pool(size: int) -> ProcessPoolExecutor:
+    """Worker processes forked from a server that imported the decoders once, started
+    now (not on the first request, which would wait seconds for the imports)."""
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    pool = ProcessPoolExecutor(size, mp_context=context)
+    for future in [pool.submit(_ready) for _ in range(size)]:
+        future.result()
+    return pool
+
+
 class Receiver:
     """What the endpoint needs besides HTTP: the store, its limits, its log and its counters."""
 
@@ -176,8 +202,11 @@ class Receiver:
         max_body_bytes: int = MAX_BODY_BYTES,
         in_flight_bytes: int = IN_FLIGHT_BYTES,
         queue_bytes: int = QUEUE_BYTES,
+        decoders: int = 0,
     ) -> None:
         self.store = store
+        self.decoders = decoders
+        self._pool: ProcessPoolExecutor | None = None
         self.max_body_bytes = max_body_bytes
         self.queue_bytes = queue_bytes
         self.budget = ByteBudget(max(in_flight_bytes, max_body_bytes))
@@ -196,6 +225,8 @@ class Receiver:
             if self._wal is None:
                 self._wal = WriteAheadLog(self.store)
                 self._wal.start()
+                if self.decoders:
+                    self._pool = _decoder_pool(self.decoders)
             return self._wal
 
     def close(self) -> None:
@@ -203,12 +234,11 @@ class Receiver:
         with self._start_lock:
             self._closed = True
             wal, self._wal = self._wal, None
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.shutdown(wait=True)
         if wal is not None:
             wal.close()
-
-    def _decode(self, data: bytes, content_type: str) -> tuple[Future[None], int, int]:
-        columns = _decode(data, content_type)
-        return self.wal.submit(columns.table()), len(columns), columns.clamped
 
     async def accept(self, data: bytes, content_type: str) -> str | None:
         """Decode everything first, then wait until the log holds it durably. A warning or None."""
@@ -219,8 +249,16 @@ class Receiver:
                 f"the store is {wal.stats.pending_bytes} bytes behind (limit {self.queue_bytes}); "
                 f"retry after {RETRY_AFTER_SECONDS} s",
             )
-        durable, spans, clamped = await run_in_threadpool(self._decode, data, content_type)
-        await asyncio.wrap_future(durable)
+        pool = self._pool
+        if pool is not None:
+            loop = asyncio.get_running_loop()
+            decoded = await loop.run_in_executor(pool, decode_record, data, content_type)
+        else:
+            decoded = await run_in_threadpool(decode_record, data, content_type)
+        if isinstance(decoded, str):
+            raise _Rejected(400, decoded)
+        record, spans, clamped = decoded
+        await asyncio.wrap_future(wal.submit_encoded(record, spans))
         self.spans_accepted += spans
         return f"{clamped} {CLAMPED_REASON}" if clamped else None
 
@@ -276,13 +314,18 @@ def make_router(
     store: TelemetryStore,
     max_body_bytes: int = MAX_BODY_BYTES,
     in_flight_bytes: int = IN_FLIGHT_BYTES,
+    decoders: int = 0,
 ) -> APIRouter:
-    """An APIRouter serving `POST /v1/traces` into `store`; its lifespan flushes on shutdown."""
-    receiver = Receiver(store, max_body_bytes, in_flight_bytes)
+    """An APIRouter serving `POST /v1/traces` into `store`; its lifespan flushes on shutdown.
+
+    `decoders` > 0 decodes requests in that many processes (the GIL would otherwise
+    keep decoding on one core)."""
+    receiver = Receiver(store, max_body_bytes, in_flight_bytes, decoders=decoders)
 
     @asynccontextmanager
     async def lifespan(_: object) -> AsyncIterator[None]:
         await run_in_threadpool(recover, store)  # logs a killed predecessor left behind
+        await run_in_threadpool(lambda: receiver.wal)  # log and decoders ready before serving
         yield
         await run_in_threadpool(receiver.close)
 
@@ -296,10 +339,11 @@ def make_app(
     store: TelemetryStore,
     max_body_bytes: int = MAX_BODY_BYTES,
     in_flight_bytes: int = IN_FLIGHT_BYTES,
+    decoders: int = 0,
 ) -> FastAPI:
     """A stand-alone ASGI app with the receiver and its /metrics (what `collect` serves)."""
     app = FastAPI(title="flowsight OTLP receiver", docs_url=None, redoc_url=None)
-    router = make_router(store, max_body_bytes, in_flight_bytes)
+    router = make_router(store, max_body_bytes, in_flight_bytes, decoders)
     receiver: Receiver = router.receiver  # type: ignore[attr-defined]
     app.state.receiver = receiver
 

@@ -125,8 +125,15 @@ def _try_lock(path: Path) -> int | None:
     return descriptor
 
 
-def convert(store: TelemetryStore, log_id: str, seq: int, tables: list[pa.Table]) -> int:
+def _table(record: pa.Table | bytes) -> pa.Table:
+    if isinstance(record, pa.Table):
+        return record
+    return pa.ipc.open_stream(memoryview(record)[HEADER.size :]).read_all()
+
+
+def convert(store: TelemetryStore, log_id: str, seq: int, records: list[pa.Table | bytes]) -> int:
     """Publish a log file's records as its segment, then delete the log file. Idempotent."""
+    tables = [_table(record) for record in records]
     path = wal_root(store) / log_id / f"{seq:012d}.wal"
     present = {p.name for p in store.segments_dir.iterdir()}
     name = segment_name(log_id, seq)
@@ -148,9 +155,8 @@ def recover(store: TelemetryStore) -> int:
             continue
         try:
             for path in sorted(directory.glob("*.wal")):
-                recovered += convert(
-                    store, directory.name, int(path.stem), list(read_records(path))
-                )
+                records: list[pa.Table | bytes] = list(read_records(path))
+                recovered += convert(store, directory.name, int(path.stem), records)
             (directory / "LOCK").unlink(missing_ok=True)
             with contextlib.suppress(OSError):
                 directory.rmdir()
@@ -186,10 +192,10 @@ class WriteAheadLog:
         self.log_id = f"{time.time_ns():020d}{uuid.uuid4().hex[:6]}"
         self.directory = wal_root(store) / self.log_id
         self.stats = WalStats()
-        self._incoming: queue.SimpleQueue[tuple[bytes, pa.Table, Future[None]] | None] = (
+        self._incoming: queue.SimpleQueue[tuple[bytes, pa.Table | bytes, Future[None]] | None] = (
             queue.SimpleQueue()
         )
-        self._finished: queue.SimpleQueue[tuple[int, list[pa.Table], int] | None] = (
+        self._finished: queue.SimpleQueue[tuple[int, list[pa.Table | bytes], int] | None] = (
             queue.SimpleQueue()
         )
         self._closed = False
@@ -210,15 +216,20 @@ class WriteAheadLog:
 
     def submit(self, table: pa.Table) -> Future[None]:
         """Queue a checked table; the future resolves after the fsync that covers it."""
+        return self.submit_encoded(encode(table), table.num_rows, table)
+
+    def submit_encoded(
+        self, record: bytes, rows: int, table: pa.Table | None = None
+    ) -> Future[None]:
+        """Queue a record made by `encode` (in another process, say), holding `rows` spans."""
         future: Future[None] = Future()
         if self._closed:
             future.set_exception(RuntimeError("the write-ahead log is closed"))
             return future
-        record = encode(table)
         with self._stats_lock:
             self.stats.pending_bytes += len(record)
-            self.stats.pending_spans += table.num_rows
-        self._incoming.put((record, table, future))
+            self.stats.pending_spans += rows
+        self._incoming.put((record, record if table is None else table, future))
         return future
 
     def close(self) -> None:
@@ -249,7 +260,7 @@ class WriteAheadLog:
     def _commit_loop(self) -> None:
         seq, size, opened = 1, 0, time.monotonic()
         descriptor = self._open(seq)
-        tables: list[pa.Table] = []
+        tables: list[pa.Table | bytes] = []
         stopping = False
         while not stopping:
             wait = max(0.01, self.rotate_seconds - (time.monotonic() - opened))
