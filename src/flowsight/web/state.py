@@ -17,7 +17,7 @@ from flowsight.evaluate import Evaluation, evaluate_workload
 from flowsight.findings import Finding
 from flowsight.model import Workload
 from flowsight.report import design_review
-from flowsight.telemetry.store import TelemetryStore, segment_files
+from flowsight.telemetry.store import TelemetryStore, signature
 
 
 @dataclass
@@ -59,7 +59,7 @@ class DashboardState:
         """The evaluation for the store as it is now (cached per segment set and minute)."""
         now = self.now()
         key = (
-            tuple(p.name for p in segment_files(self.config.store)),
+            signature(self.config.store),
             now.replace(second=0, microsecond=0),
         )
         with self._lock:
