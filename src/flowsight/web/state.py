@@ -1,8 +1,8 @@
 """The dashboard's state: the workload, its design findings, and a cached evaluation.
 
 Pages and /metrics evaluate through `flowsight.evaluate` like the CLI does; the
-result is reused while neither the store's segments nor the clock's minute
-changed, so a page and its JSON twin opened together show the same numbers
+result is reused while neither the store (its segments and logs) nor the clock's
+minute changed, so a page and its JSON twin opened together show the same numbers
 and newly received telemetry shows on the next request.
 """
 
@@ -56,12 +56,13 @@ class DashboardState:
         return self.config.now or datetime.now(UTC)
 
     def evaluation(self) -> Evaluation:
-        """The evaluation for the store as it is now (cached per segment set and minute)."""
+        """The evaluation for the store as it is now (cached per store signature and
+        minute: the signature counts spans still in a receiver's log, too)."""
+        return self._evaluated()[1]
+
+    def _evaluated(self) -> tuple[tuple[object, ...], Evaluation]:
         now = self.now()
-        key = (
-            signature(self.config.store),
-            now.replace(second=0, microsecond=0),
-        )
+        key = (signature(self.config.store), now.replace(second=0, microsecond=0))
         with self._lock:
             if self._key != key or self._evaluation is None:
                 config = self.config
@@ -74,16 +75,17 @@ class DashboardState:
                     now=now,
                 )
                 self._key = key
-            return self._evaluation
+            return self._key, self._evaluation
 
     def drift(self) -> list[Finding]:
-        """`flowsight drift` over the evaluated windows, cached like the evaluation."""
+        """`flowsight drift` over the evaluated windows, cached like the evaluation (keyed
+        on the evaluation it was computed from, even if another request refreshed it since)."""
         from flowsight.report import measured_drift
 
-        evaluation = self.evaluation()
+        key, evaluation = self._evaluated()
         with self._lock:
-            if self._drift_key != self._key:
+            if self._drift_key != key:
                 path, store = self.config.workload_path, self.config.store
                 self._drift = measured_drift(path, store, evaluation)
-                self._drift_key = self._key
+                self._drift_key = key
             return self._drift
