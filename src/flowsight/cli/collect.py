@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from flowsight.cli.options import db_option
@@ -10,8 +12,19 @@ from flowsight.errors import UsageError
 
 @click.command("collect")
 @db_option("Telemetry store directory (created if missing).")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option(
+    "--host",
+    default="127.0.0.1",
+    show_default=True,
+    help="Address to bind; off loopback a token is required.",
+)
 @click.option("--port", default=4318, show_default=True, type=int, help="Port (OTLP/HTTP: 4318).")
+@click.option(
+    "--token",
+    envvar="FLOWSIGHT_TOKEN",
+    metavar="TOKEN",
+    help="Bearer token every request must send (env FLOWSIGHT_TOKEN; prefer the variable).",
+)
 @click.option(
     "--max-body-mb",
     default=20,
@@ -19,11 +32,33 @@ from flowsight.errors import UsageError
     type=int,
     help="Largest request body in MiB; larger ones get 413.",
 )
-def command(db: str, host: str, port: int, max_body_mb: int) -> None:
+@click.option(
+    "--max-in-flight-mb",
+    default=64,
+    show_default=True,
+    type=int,
+    help="MiB of all requests in flight together; past it, 429 with Retry-After.",
+)
+@click.option(
+    "--retain",
+    default=None,
+    metavar="AGE",
+    help="Drop whole segments older than this (for example 400d); default: keep everything.",
+)
+def command(
+    db: str,
+    host: str,
+    port: int,
+    token: str | None,
+    max_body_mb: int,
+    max_in_flight_mb: int,
+    retain: str | None,
+) -> None:
     """Receive OpenTelemetry traces over OTLP/HTTP into the store.
 
     Serves POST /v1/traces (protobuf or JSON, optionally gzip) until interrupted.
-    Exit code 2 when the port is busy or an option is out of range.
+    Off loopback every request must carry the bearer token. Exit code 2 when the
+    port is busy or an option is out of range.
 
     \b
     Example:
@@ -33,12 +68,23 @@ def command(db: str, host: str, port: int, max_body_mb: int) -> None:
     from flowsight.cli.listen import bind, serve
     from flowsight.cli.output import stderr
     from flowsight.telemetry import open_store
+    from flowsight.telemetry.compaction import parse_retention, run_upkeep
     from flowsight.telemetry.receiver import make_app
+    from flowsight.web import auth
 
-    if max_body_mb < 1:
-        raise UsageError("--max-body-mb must be at least 1")
+    if max_body_mb < 1 or max_in_flight_mb < max_body_mb:
+        raise UsageError("--max-body-mb must be at least 1 and --max-in-flight-mb at least that")
+    token = auth.require_token(host, token or None)
+    retain_seconds = parse_retention(retain)
     sock = bind(host, port)
     store = open_store(db, create=True)
-    app = make_app(store, max_body_mb * 1024 * 1024)
-    stderr.print(f"receiving OTLP/HTTP traces on http://{host}:{port}/v1/traces into {db}")
+    decoders = min(os.cpu_count() or 1, 4)
+    app = make_app(store, max_body_mb * 1024 * 1024, max_in_flight_mb * 1024 * 1024, decoders)
+    run_upkeep(app, store, retain_seconds)
+    if token is not None:
+        auth.install(app, token)
+    guard = "bearer token required" if token else "loopback only, no token"
+    stderr.print(
+        f"receiving OTLP/HTTP traces on http://{host}:{port}/v1/traces into {db} ({guard})"
+    )
     serve(app, sock)

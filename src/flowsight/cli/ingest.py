@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import click
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     DownloadColumn,
@@ -58,5 +59,7 @@ def command(files: tuple[str, ...], db: str, compact: bool) -> None:
         report = ingest_files([Path(f) for f in files], store, progress)
     if compact:
         compact_store(store)
+    for warning in report.warnings:
+        stderr.print(f"[yellow]warning:[/yellow] {escape(warning)}")
     plural = "s" if report.files != 1 else ""
     stdout.print(f"ingested {report.spans} spans from {report.files} file{plural} into {db}")

@@ -28,6 +28,7 @@ from flowsight.errors import UsageError
 @click.option(
     "--token",
     envvar="FLOWSIGHT_TOKEN",
+    metavar="TOKEN",
     help="Bearer token every request must send (env FLOWSIGHT_TOKEN; prefer the variable).",
 )
 @click.option(
@@ -36,6 +37,12 @@ from flowsight.errors import UsageError
     show_default=True,
     type=int,
     help="Seconds between page refreshes (0: never).",
+)
+@click.option(
+    "--retain",
+    default=None,
+    metavar="AGE",
+    help="Drop whole segments older than this (for example 400d); default: keep everything.",
 )
 @window_options
 def command(
@@ -48,6 +55,7 @@ def command(
     port: int,
     token: str | None,
     refresh: int,
+    retain: str | None,
     window: str | None,
     start: str | None,
     end: str | None,
@@ -66,12 +74,14 @@ def command(
     from flowsight.cli.listen import bind, serve
     from flowsight.cli.output import stderr
     from flowsight.telemetry import open_store
+    from flowsight.telemetry.compaction import parse_retention, run_upkeep
     from flowsight.web import DashboardConfig, create_app
 
     if window and start:
         raise UsageError("--window and --from both set the window start; give one")
     if refresh < 0:
         raise UsageError("--refresh must be 0 (never) or a number of seconds")
+    retain_seconds = parse_retention(retain)
     config = DashboardConfig(
         workload_path=Path(file),
         store=open_store(db, create=True),
@@ -85,6 +95,7 @@ def command(
         source=clickhouse_source(clickhouse, table, clickhouse_password_file),
     )
     app = create_app(config)
+    run_upkeep(app, config.store, retain_seconds)
     sock = bind(host, port)
     shown = f"[{host}]" if ":" in host else host
     guard = "bearer token required" if config.token else "loopback only, no token"

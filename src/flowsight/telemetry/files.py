@@ -1,4 +1,5 @@
-"""Ingest OTLP trace files (Collector file exporter: JSON Lines or length-framed protobuf).
+"""Ingest OTLP trace files: JSON Lines (the Collector's file exporter), whole-file JSON
+(pretty-printed or not), length-delimited or plain protobuf, each optionally gzip.
 
 Each file is decoded completely before any of it becomes visible: chunks are
 staged as segments and published together, so a malformed line 900,000 leaves
@@ -8,6 +9,7 @@ the store as it was and the message names the file and line.
 from __future__ import annotations
 
 import gzip
+import json
 import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -16,10 +18,10 @@ from pathlib import Path
 from typing import IO
 
 from flowsight.errors import InputError, MalformedTelemetry
-from flowsight.telemetry.otlp_duckdb import EngineDeclined, stage_json_lines
-from flowsight.telemetry.otlp_json import decode_traces, parse_json
+from flowsight.telemetry.otlp_duckdb import MAX_LINE_BYTES, EngineDeclined, stage_json_lines
+from flowsight.telemetry.otlp_json import decode_traces, parse_documents, parse_json
 from flowsight.telemetry.otlp_proto import decode_request, framed_messages, parse_message
-from flowsight.telemetry.spans import SpanColumns, SpanRecord
+from flowsight.telemetry.spans import CLAMPED_REASON, SpanColumns, SpanRecord
 from flowsight.telemetry.store import (
     TelemetryStore,
     discard,
@@ -41,6 +43,12 @@ class IngestReport:
     files: int = 0
     spans: int = 0
     per_file: dict[str, int] = field(default_factory=dict)
+    #: Spans stored with a duration of 0 because their clock was unusable.
+    clamped: int = 0
+
+    @property
+    def warnings(self) -> list[str]:
+        return [f"{self.clamped} {CLAMPED_REASON}"] if self.clamped else []
 
 
 def _open(path: Path) -> tuple[IO[bytes], IO[bytes]]:
@@ -67,7 +75,33 @@ def _json_spans(stream: IO[bytes], path: Path, tick: Callable[[], None]) -> Iter
         if not line.strip():
             continue
         where = f"{path}:{number}"
-        yield from decode_traces(parse_json(line, where), f"{where}: $")
+        yield from decode_traces(parse_json(line, where, column=True), f"{where}: $")
+
+
+def _whole_file_spans(stream: IO[bytes], path: Path) -> Iterator[SpanRecord]:
+    for where, document in parse_documents(stream.read(), str(path)):
+        yield from decode_traces(document, f"{where}: $")
+
+
+def _json_lines(stream: IO[bytes], path: Path) -> bool:
+    """Whether the file is JSON Lines: its first non-blank line is a whole JSON document."""
+    first = b""
+    try:
+        while not first:
+            line = stream.readline(MAX_LINE_BYTES)
+            if not line:
+                break
+            first = line.strip()
+        stream.seek(0)
+    except (OSError, EOFError, zlib.error) as error:
+        raise MalformedTelemetry(f"not a valid gzip file ({error})", str(path)) from None
+    if not first.endswith(b"}"):
+        return False
+    try:
+        json.loads(first)
+    except (ValueError, RecursionError):
+        return False
+    return True
 
 
 def _proto_spans(stream: IO[bytes], path: Path) -> Iterator[SpanRecord]:
@@ -84,8 +118,10 @@ def _first_byte(stream: IO[bytes], path: Path) -> bytes:
 
 
 def _spans_of(stream: IO[bytes], path: Path, tick: Callable[[], None]) -> Iterator[SpanRecord]:
-    if _first_byte(stream, path) == b"{":
-        return _json_spans(stream, path, tick)
+    if _first_byte(stream, path) in (b"{", b"["):
+        if _json_lines(stream, path):
+            return _json_spans(stream, path, tick)
+        return _whole_file_spans(stream, path)
     return _proto_spans(stream, path)
 
 
@@ -95,8 +131,9 @@ def _engine(store: TelemetryStore, path: Path, progress: Progress | None) -> int
     try:
         total = os.fstat(raw.fileno()).st_size
         compressed = stream is not raw
-        if _first_byte(stream, path) != b"{":
+        if _first_byte(stream, path) not in (b"{", b"["):
             return None
+        whole_file = not _json_lines(stream, path)
     finally:
         stream.close()
         raw.close()
@@ -109,7 +146,7 @@ def _engine(store: TelemetryStore, path: Path, progress: Progress | None) -> int
             seen[0] = position
 
     try:
-        staged, count = stage_json_lines(store, path, compressed, report)
+        staged, count = stage_json_lines(store, path, compressed, report, whole_file)
     except EngineDeclined:
         return None
     publish(store, staged)
@@ -118,10 +155,15 @@ def _engine(store: TelemetryStore, path: Path, progress: Progress | None) -> int
     return count
 
 
-def ingest_file(store: TelemetryStore, path: Path, progress: Progress | None = None) -> int:
+def ingest_file(
+    store: TelemetryStore,
+    path: Path,
+    progress: Progress | None = None,
+    report: IngestReport | None = None,
+) -> int:
     """Ingest one file atomically; returns the number of spans it held.
 
-    JSON Lines go through DuckDB when it can decode them exactly (otlp_duckdb);
+    JSON goes through DuckDB when it can decode it exactly (otlp_duckdb);
     otherwise, and for protobuf, the strict Python decoder runs.
     """
     try:
@@ -130,10 +172,15 @@ def ingest_file(store: TelemetryStore, path: Path, progress: Progress | None = N
         count = None
     if count is not None:
         return count
-    return _python_ingest(store, path, progress)
+    return _python_ingest(store, path, progress, report)
 
 
-def _python_ingest(store: TelemetryStore, path: Path, progress: Progress | None) -> int:
+def _python_ingest(
+    store: TelemetryStore,
+    path: Path,
+    progress: Progress | None,
+    report: IngestReport | None = None,
+) -> int:
     stream, raw = _open(path)
     total = os.fstat(raw.fileno()).st_size
     seen = [0]
@@ -145,7 +192,7 @@ def _python_ingest(store: TelemetryStore, path: Path, progress: Progress | None)
             seen[0] = position
 
     staged: list[Path] = []
-    count = 0
+    count = clamped = 0
     try:
         columns = SpanColumns()
         for span in _spans_of(stream, path, tick):
@@ -153,10 +200,12 @@ def _python_ingest(store: TelemetryStore, path: Path, progress: Progress | None)
             if len(columns) >= CHUNK_SPANS:
                 staged.append(stage_table(store, columns.table()))
                 count += len(columns)
+                clamped += columns.clamped
                 columns = SpanColumns()
         if len(columns):
             staged.append(stage_table(store, columns.table()))
             count += len(columns)
+        clamped += columns.clamped
     except (OSError, EOFError, zlib.error) as error:
         discard(staged)
         raise MalformedTelemetry(f"cannot be decompressed or read ({error})", str(path)) from None
@@ -169,6 +218,8 @@ def _python_ingest(store: TelemetryStore, path: Path, progress: Progress | None)
     publish(store, staged)
     if progress:
         progress(total - seen[0], total, path.name)
+    if report is not None:
+        report.clamped += clamped
     return count
 
 
@@ -177,7 +228,7 @@ def ingest_files(
     store_path: TelemetryStore | str | os.PathLike[str],
     progress: Progress | None = None,
 ) -> IngestReport:
-    """Ingest OTLP JSON Lines / protobuf files (optionally gzip) into the store, file by file."""
+    """Ingest OTLP JSON / protobuf files (optionally gzip) into the store, file by file."""
     store = (
         store_path
         if isinstance(store_path, TelemetryStore)
@@ -186,7 +237,7 @@ def ingest_files(
     report = IngestReport()
     for name in paths:
         path = Path(name)
-        spans = ingest_file(store, path, progress)
+        spans = ingest_file(store, path, progress, report)
         report.files += 1
         report.spans += spans
         report.per_file[str(path)] = spans

@@ -29,6 +29,7 @@ from typing import Any
 
 import duckdb
 
+from flowsight.telemetry.otlp_json import SNAKE_NAMES
 from flowsight.telemetry.store import TelemetryStore, staged_name
 
 #: Largest export request (one line) DuckDB reads; a longer line falls back to Python.
@@ -59,8 +60,9 @@ _SHAPE: dict[str, Any] = {"resourceSpans": [{
 #: json_structure reports an empty object like a mix of types. (A `{}` inside a string
 #: value breaks the copy's JSON, and the file goes to the Python decoder: still exact.)
 _MARK_EMPTY = r"""regexp_replace(json, '\{\s*\}', '{"_":0}', 'g')"""
-#: Keys the Python decoder understands but this path leaves to it.
-_DECLINED = {"arrayValue", "kvlistValue", "bytesValue"}
+#: Keys the Python decoder understands but this path leaves to it (snake_case field
+#: names included: the shape below names only the JSON ones).
+_DECLINED = {"arrayValue", "kvlistValue", "bytesValue"} | set(SNAKE_NAMES.values())
 
 
 class EngineDeclined(Exception):
@@ -109,6 +111,10 @@ _MACROS = [
     "THEN CAST(x AS BIGINT) ELSE error('not a 64-bit unsigned integer') END",
     "CREATE MACRO fs_enum(x, top) AS CAST(CASE WHEN coalesce(x, 0) BETWEEN 0 AND top "
     "THEN coalesce(x, 0) ELSE error('enum out of range') END AS TINYINT)",
+    # A span without a start or ending before it is clamped to 0 by the Python decoder,
+    # which also counts it: leave such files to it.
+    "CREATE MACRO fs_duration(s, e) AS CASE WHEN s > 0 AND e >= s THEN e - s "
+    "ELSE error('clock out of order') END",
     "CREATE MACRO fs_first(m, a, b) AS coalesce(nullif(m[a], ''), nullif(m[b], ''))",
     "CREATE MACRO fs_status(x) AS CASE WHEN x IS NULL THEN NULL "
     "WHEN regexp_full_match(x, '[0-9]{1,9}') THEN CAST(x AS INTEGER) "
@@ -121,7 +127,8 @@ def _select(source: str) -> str:
     doc = json.dumps(_types(_SHAPE)).replace("'", "''")
     return f"""
 WITH docs AS (
-  SELECT json_transform(CASE WHEN fs_shape_ok(json_structure({_MARK_EMPTY})) THEN json
+  SELECT json_transform(CASE WHEN fs_shape_ok(json_structure({_MARK_EMPTY}))
+         AND NOT regexp_matches(json, '\\\\u[dD][89a-fA-F]') THEN json
          ELSE error('document shape outside the fast path') END, '{doc}') AS d FROM {source}),
 res AS (SELECT unnest(d.resourceSpans) AS r FROM docs),
 scopes AS (SELECT coalesce(fs_map(r.resource.attributes)['service.name'], 'unknown_service')
@@ -133,7 +140,7 @@ SELECT fs_id(s.traceId, 32) AS trace_id, fs_id(s.spanId, 16) AS span_id,
     AS parent_span_id,
   service, coalesce(s.name, '') AS name, fs_enum(s.kind, 5) AS kind,
   fs_enum(s.status.code, 2) AS status, fs_u64(s.startTimeUnixNano) AS start_ns,
-  greatest(fs_u64(s.endTimeUnixNano) - fs_u64(s.startTimeUnixNano), 0) AS duration_ns,
+  fs_duration(fs_u64(s.startTimeUnixNano), fs_u64(s.endTimeUnixNano)) AS duration_ns,
   fs_first(m, 'http.request.method', 'http.method') AS http_method,
   nullif(m['http.route'], '') AS http_route,
   split_part(fs_first(m, 'url.path', 'http.target'), '?', 1) AS url_path,
@@ -186,16 +193,27 @@ def _quote(path: Path) -> str:
 
 
 def stage_json_lines(
-    store: TelemetryStore, path: Path, compressed: bool, report: Callable[[float], None]
+    store: TelemetryStore,
+    path: Path,
+    compressed: bool,
+    report: Callable[[float], None],
+    whole_file: bool = False,
 ) -> tuple[list[Path], int]:
-    """Decode one JSON Lines file into staged segments: (staged paths, spans).
+    """Decode one JSON file into staged segments: (staged paths, spans).
 
-    Raises EngineDeclined (nothing staged) when the file needs the Python decoder.
+    JSON Lines are read in parallel; `whole_file` reads documents laid out any
+    way (pretty-printed, one or several). Raises EngineDeclined (nothing staged)
+    when the file needs the Python decoder.
     """
     out = store.tmp_dir / f"engine-{uuid.uuid4().hex}"
+    compression = "gzip" if compressed else "none"
+    size = max(os.stat(path).st_size * (8 if compressed else 1) + 1, MAX_LINE_BYTES)
     source = (
-        f"read_ndjson_objects({_quote(path)}, maximum_object_size={MAX_LINE_BYTES}, "
-        f"compression='{'gzip' if compressed else 'none'}')"
+        f"read_json_objects({_quote(path)}, format='unstructured', "
+        f"maximum_object_size={min(size, 2**31 - 1)}, compression='{compression}')"
+        if whole_file
+        else f"read_ndjson_objects({_quote(path)}, maximum_object_size={MAX_LINE_BYTES}, "
+        f"compression='{compression}')"
     )
     copy = (
         f"COPY ({_select(source)}) TO {_quote(out)} "

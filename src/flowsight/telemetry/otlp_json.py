@@ -1,9 +1,12 @@
 """OTLP/JSON traces -> SpanRecords, strictly by the OTLP JSON encoding rules.
 
 The rules differ from generic proto3 JSON: ids are hex (any case), enums are
-integers, 64-bit integers may be decimal strings. A payload that breaks them is
-rejected as a whole with the path of the first bad field, so a receiver can
-answer 400 without storing half a request.
+integers, 64-bit integers may be decimal strings. Field names may also be the
+proto's snake_case ones, which protobuf JSON parsers accept. A payload that
+breaks the rules is rejected as a whole with the path of the first bad field,
+so a receiver can answer 400 without storing half a request. Values the store
+cannot hold (a timestamp past 2^63-1 ns, text with a lone surrogate, nesting
+deeper than the parser allows) are refused the same way, never a crash.
 """
 
 from __future__ import annotations
@@ -17,8 +20,31 @@ from flowsight.errors import MalformedTelemetry
 from flowsight.telemetry.spans import SpanRecord
 
 _HEX = re.compile(r"^[0-9a-fA-F]*$")
+_SPACE = re.compile(r"\s*")
 _MAX_KIND = 5
 _MAX_STATUS = 2
+#: Timestamps are stored as signed 64-bit nanoseconds (up to the year 2262).
+MAX_NANOS = 2**63 - 1
+#: An escaped UTF-16 surrogate in the raw text: only then can a decoded string hold a lone one.
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+#: camelCase field -> the proto's own snake_case name (accepted by protobuf JSON parsers).
+SNAKE_NAMES = {
+    camel: re.sub(r"([A-Z])", lambda m: "_" + m.group(1).lower(), camel)
+    for camel in (
+        "resourceSpans", "scopeSpans", "traceId", "spanId", "parentSpanId",
+        "startTimeUnixNano", "endTimeUnixNano", "stringValue", "intValue", "boolValue",
+        "doubleValue", "arrayValue", "kvlistValue", "bytesValue",
+    )
+}  # fmt: skip
+_CAMEL = {snake: camel for camel, snake in SNAKE_NAMES.items()}
+
+
+def _get(node: dict[str, Any], camel: str) -> Any:
+    """A field by its JSON name, or by its proto name when only that one is present."""
+    value = node.get(camel)
+    if value is None and camel in SNAKE_NAMES:
+        value = node.get(SNAKE_NAMES[camel])
+    return value
 
 
 def _fail(where: str, message: str) -> MalformedTelemetry:
@@ -45,11 +71,17 @@ def _uint64(value: Any, where: str) -> int:
     """A fixed64/int64 field: a decimal string or a JSON number (both are allowed on decode)."""
     if isinstance(value, bool):
         raise _fail(where, "expected a 64-bit integer as a decimal string, got a boolean")
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    raise _fail(where, f"expected a 64-bit integer as a decimal string, got {value!r}")
+    if isinstance(value, str) and value.isascii() and value.isdigit():
+        value = int(value)
+    if not isinstance(value, int):
+        raise _fail(where, f"expected a 64-bit integer as a decimal string, got {value!r}")
+    if not 0 <= value <= MAX_NANOS:
+        raise _fail(
+            where,
+            f"{value} is outside the timestamps flowsight stores (0 to 2^63-1 ns, "
+            "the year 2262); send Unix-epoch nanoseconds",
+        )
+    return value
 
 
 def _enum(value: Any, where: str, highest: int) -> int:
@@ -75,7 +107,7 @@ def any_value_text(value: Any, where: str) -> str:
 
     A member that is null counts as absent (proto3 JSON: null is the default value).
     """
-    value = {k: v for k, v in _object(value, where).items() if v is not None}
+    value = {_CAMEL.get(k, k): v for k, v in _object(value, where).items() if v is not None}
     if "stringValue" in value:
         text = value["stringValue"]
         if not isinstance(text, str):
@@ -102,7 +134,7 @@ def any_value_text(value: Any, where: str) -> str:
 def _signed(value: Any, where: str) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and value.isascii():
         try:
             return int(value)
         except ValueError:
@@ -130,14 +162,14 @@ def _span(raw: Any, where: str, service: str) -> SpanRecord:
         raise _fail(f"{where}.name", "expected a string")
     status = _object(span.get("status"), f"{where}.status")
     return SpanRecord(
-        trace_id=_hex_id(span.get("traceId"), f"{where}.traceId", 16, True),
-        span_id=_hex_id(span.get("spanId"), f"{where}.spanId", 8, True),
-        parent_span_id=_hex_id(span.get("parentSpanId"), f"{where}.parentSpanId", 8, False),
+        trace_id=_hex_id(_get(span, "traceId"), f"{where}.traceId", 16, True),
+        span_id=_hex_id(_get(span, "spanId"), f"{where}.spanId", 8, True),
+        parent_span_id=_hex_id(_get(span, "parentSpanId"), f"{where}.parentSpanId", 8, False),
         service=service,
         name=name,
         kind=_enum(span.get("kind"), f"{where}.kind", _MAX_KIND),
-        start_ns=_uint64(span.get("startTimeUnixNano", 0), f"{where}.startTimeUnixNano"),
-        end_ns=_uint64(span.get("endTimeUnixNano", 0), f"{where}.endTimeUnixNano"),
+        start_ns=_uint64(_get(span, "startTimeUnixNano") or 0, f"{where}.startTimeUnixNano"),
+        end_ns=_uint64(_get(span, "endTimeUnixNano") or 0, f"{where}.endTimeUnixNano"),
         status=_enum(status.get("code"), f"{where}.status.code", _MAX_STATUS),
         attributes=attributes(span.get("attributes"), f"{where}.attributes"),
     )
@@ -147,7 +179,7 @@ def decode_traces(document: Any, where: str = "$") -> Iterator[SpanRecord]:
     """Spans of one TracesData / ExportTraceServiceRequest object."""
     root = _object(document, where)
     for r_index, resource_spans in enumerate(
-        _list(root.get("resourceSpans"), f"{where}.resourceSpans")
+        _list(_get(root, "resourceSpans"), f"{where}.resourceSpans")
     ):
         r_where = f"{where}.resourceSpans[{r_index}]"
         resource_spans = _object(resource_spans, r_where)
@@ -155,7 +187,7 @@ def decode_traces(document: Any, where: str = "$") -> Iterator[SpanRecord]:
         resource_attrs = attributes(resource.get("attributes"), f"{r_where}.resource.attributes")
         service = resource_attrs.get("service.name", "unknown_service")
         for s_index, scope_spans in enumerate(
-            _list(resource_spans.get("scopeSpans"), f"{r_where}.scopeSpans")
+            _list(_get(resource_spans, "scopeSpans"), f"{r_where}.scopeSpans")
         ):
             s_where = f"{r_where}.scopeSpans[{s_index}]"
             scope_spans = _object(scope_spans, s_where)
@@ -163,8 +195,84 @@ def decode_traces(document: Any, where: str = "$") -> Iterator[SpanRecord]:
                 yield _span(span, f"{s_where}.spans[{index}]", service)
 
 
-def parse_json(data: bytes | str, where: str) -> Any:
+def _too_deep(where: str) -> MalformedTelemetry:
+    return MalformedTelemetry(
+        "JSON nested deeper than the parser allows; OTLP requests are a few levels deep", where
+    )
+
+
+def parse_json(data: bytes | str, where: str, column: bool = False) -> Any:
+    """One JSON document; refused (never a crash) when too deep or holding a lone surrogate.
+
+    With `column`, a syntax error's column is appended to `where` (a line of a file).
+    """
     try:
-        return json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as error:
-        raise MalformedTelemetry(f"not valid JSON ({error})", where) from None
+        document = json.loads(data)
+    except json.JSONDecodeError as error:
+        place = f"{where}:{error.colno}" if column else where
+        raise MalformedTelemetry(f"not valid JSON ({error.msg})", place) from None
+    except UnicodeDecodeError as error:
+        raise MalformedTelemetry(f"not valid UTF-8 JSON ({error})", where) from None
+    except RecursionError:
+        raise _too_deep(where) from None
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    if _SURROGATE_ESCAPE.search(raw):
+        _refuse_lone_surrogates(document, "$", where)
+    return document
+
+
+def parse_documents(data: bytes, where: str) -> Iterator[tuple[str, Any]]:
+    """(file:line, document) for each JSON document of a file, laid out any way.
+
+    A whole-file request (pretty-printed or not) is one document; several may
+    follow each other. A syntax error is located as file:line:column.
+    """
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise MalformedTelemetry(
+            f"not valid UTF-8 ({error.reason} at byte {error.start})", where
+        ) from None
+    decoder = json.JSONDecoder()
+    position, line = 0, 1
+    check = _SURROGATE_ESCAPE.search(data) is not None
+    while True:
+        start = _SPACE.match(text, position).end()  # type: ignore[union-attr]
+        line += text.count("\n", position, start)
+        if start >= len(text):
+            return
+        try:
+            document, position = decoder.raw_decode(text, start)
+        except json.JSONDecodeError as error:
+            raise MalformedTelemetry(
+                f"not valid JSON ({error.msg})", f"{where}:{error.lineno}:{error.colno}"
+            ) from None
+        except RecursionError:
+            raise _too_deep(f"{where}:{line}") from None
+        here = f"{where}:{line}"
+        if check:
+            _refuse_lone_surrogates(document, "$", here)
+        yield here, document
+        line += text.count("\n", start, position)
+
+
+def _refuse_lone_surrogates(node: Any, path: str, where: str) -> None:
+    """Text must be valid Unicode to be stored: name the first string that is not."""
+    stack = [(node, path)]
+    while stack:
+        node, path = stack.pop()
+        if isinstance(node, str):
+            try:
+                node.encode("utf-8")
+            except UnicodeEncodeError:
+                raise MalformedTelemetry(
+                    f"{path} holds a lone UTF-16 surrogate (an unpaired \\ud800-\\udfff "
+                    "escape), which is not text; fix the exporter's string escaping",
+                    where,
+                ) from None
+        elif isinstance(node, dict):
+            for key, value in node.items():
+                stack.append((key, f"{path} key"))
+                stack.append((value, f"{path}.{key}"))
+        elif isinstance(node, list):
+            stack.extend((value, f"{path}[{index}]") for index, value in enumerate(node))

@@ -55,12 +55,31 @@ def _first(attributes: dict[str, str], keys: tuple[str, ...]) -> str | None:
 
 
 def _status_code(text: str | None) -> int | None:
+    """An HTTP status as a number, None for text that is none (or out of int32 range)."""
     if text is None:
         return None
     try:
-        return int(float(text))
-    except ValueError:
+        code = int(float(text))
+    except (ValueError, OverflowError):
         return None
+    return code if 0 <= code < 2**31 else None
+
+
+def duration(start_ns: int, end_ns: int) -> int | None:
+    """The stored duration, or None when the span's clock is unusable and 0 is stored.
+
+    A span without a start (0) or ending before it starts would otherwise be stored
+    with a duration of decades and flip its flow to breached; it keeps a duration of
+    0 and the caller reports how many were clamped.
+    """
+    if start_ns <= 0 or end_ns < start_ns:
+        return None
+    return end_ns - start_ns
+
+
+CLAMPED_REASON = (
+    "span(s) with no start time or ending before they start were stored with a duration of 0"
+)
 
 
 @dataclass
@@ -83,7 +102,13 @@ class SpanColumns:
     """Column-wise accumulator: decoders append here, the store writes it as one segment."""
 
     def __init__(self) -> None:
-        self.columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names}
+        self.columns: dict[str, list[Any]] = {name: [] for name in SCHEMA.names[:-1]}
+        #: The attributes map, flat: building it from offsets is far cheaper than from pairs.
+        self.offsets: list[int] = [0]
+        self.keys: list[str] = []
+        self.values: list[str] = []
+        #: Spans whose duration was clamped to 0 (see `duration`).
+        self.clamped = 0
 
     def __len__(self) -> int:
         return len(self.columns["span_id"])
@@ -100,14 +125,27 @@ class SpanColumns:
         columns["kind"].append(span.kind)
         columns["status"].append(span.status)
         columns["start_ns"].append(span.start_ns)
-        columns["duration_ns"].append(max(span.end_ns - span.start_ns, 0))
+        elapsed = duration(span.start_ns, span.end_ns)
+        if elapsed is None:
+            self.clamped += 1
+        columns["duration_ns"].append(elapsed or 0)
         columns["http_method"].append(_first(attrs, _METHOD_KEYS))
         columns["http_route"].append(attrs.get("http.route") or None)
         columns["url_path"].append(path.split("?", 1)[0] if path else None)
         columns["http_status"].append(_status_code(_first(attrs, _STATUS_KEYS)))
         columns["enduser"].append(_first(attrs, _USER_KEYS))
         columns["synthetic"].append(attrs.get("user_agent.synthetic.type") or None)
-        columns["attributes"].append(list(attrs.items()))
+        self.keys.extend(attrs)
+        self.values.extend(attrs.values())
+        self.offsets.append(len(self.keys))
 
     def table(self) -> pa.Table:
-        return pa.table(self.columns, schema=SCHEMA)
+        attributes = pa.MapArray.from_arrays(
+            pa.array(self.offsets, pa.int32()),
+            pa.array(self.keys, pa.string()),
+            pa.array(self.values, pa.string()),
+        )
+        arrays = [
+            pa.array(self.columns[name], type=SCHEMA.field(name).type) for name in SCHEMA.names[:-1]
+        ]
+        return pa.Table.from_arrays([*arrays, attributes], schema=SCHEMA)

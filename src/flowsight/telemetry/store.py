@@ -12,6 +12,7 @@ started. `compact` merges small segments without readers ever seeing a span twic
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import threading
@@ -95,9 +96,14 @@ def staged_name(prefix: str = "s") -> str:
     return f"{prefix}-{_sequence()}--{uuid.uuid4().hex[:8]}.parquet.{os.getpid()}.tmp"
 
 
-def stage_table(store: TelemetryStore, table: pa.Table, prefix: str = "s") -> Path:
-    """Write a segment under tmp/ and fsync it; invisible to readers until `publish`."""
-    staged = store.tmp_dir / staged_name(prefix)
+def stage_table(
+    store: TelemetryStore, table: pa.Table, prefix: str = "s", name: str | None = None
+) -> Path:
+    """Write a segment under tmp/ and fsync it; invisible to readers until `publish`.
+
+    `name` fixes the segment's published name (a log file's segment must have its own).
+    """
+    staged = store.tmp_dir / (f"{name}.{os.getpid()}.tmp" if name else staged_name(prefix))
     pq.write_table(table.cast(SCHEMA), staged, compression="zstd")
     with open(staged, "rb+") as handle:
         os.fsync(handle.fileno())
@@ -135,29 +141,66 @@ def record_spans(store: TelemetryStore, spans: Iterable[SpanRecord]) -> int:
     return len(columns)
 
 
+def _manifests(store: TelemetryStore, present: set[str]) -> set[str]:
+    """Names hidden from readers: the inputs of a committed merge (its parquet exists) and
+    the segments retention expired (`r-` manifests, see compaction.py)."""
+    hidden: set[str] = set()
+    for manifest in store.segments_dir.glob("[cr]-*.json"):
+        if manifest.name.startswith("r-") or manifest.with_suffix(".parquet").name in present:
+            with contextlib.suppress(FileNotFoundError, ValueError):
+                hidden.update(json.loads(manifest.read_text())["replaces"])
+    return hidden
+
+
+def replaced_names(store: TelemetryStore) -> set[str]:
+    """Segment names a published compacted file stands for (whether still on disk or not)."""
+    return _manifests(store, {p.name for p in store.segments_dir.iterdir()})
+
+
+def _snapshot(store: TelemetryStore) -> tuple[list[Path], list[pa.Table]]:
+    """Segments and not-yet-converted log records, consistent with each other."""
+    from flowsight.telemetry.wal import pending_tables
+
+    for _ in range(20):
+        present = {p.name for p in store.segments_dir.iterdir() if p.suffix == ".parquet"}
+        hidden = _manifests(store, present)
+        try:
+            pending = pending_tables(store, present, hidden)
+        except FileNotFoundError:  # converted while we looked: look again
+            continue
+        return [store.segments_dir / name for name in sorted(present - hidden)], pending
+    raise StoreError(f"{store.path}: the store kept changing while being read; try again")
+
+
 def segment_files(store: TelemetryStore) -> list[Path]:
     """The live segments: a compacted file hides exactly the segments its manifest lists."""
     present = {p.name for p in store.segments_dir.iterdir() if p.suffix == ".parquet"}
-    hidden: set[str] = set()
-    for manifest in store.segments_dir.glob("c-*.json"):
-        if manifest.with_suffix(".parquet").name in present:
-            hidden.update(json.loads(manifest.read_text())["replaces"])
-    return [store.segments_dir / name for name in sorted(present - hidden)]
+    return [store.segments_dir / name for name in sorted(present - _manifests(store, present))]
+
+
+def signature(store: TelemetryStore) -> tuple[object, ...]:
+    """Changes whenever what readers see changes (segments, or records appended to a log)."""
+    from flowsight.telemetry.wal import wal_signature
+
+    return (tuple(p.name for p in segment_files(store)), wal_signature(store))
 
 
 def connect(store: TelemetryStore, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with a `spans` view over the segments present right now."""
+    """An in-memory DuckDB with a `spans` view over the segments present right now, and
+    the acknowledged spans still in a receiver's write-ahead log."""
     connection = duckdb.connect(":memory:")
     connection.execute("SET enable_progress_bar = false")
     if memory_limit:
         connection.execute(f"SET memory_limit = '{memory_limit}'")
-    files = segment_files(store)
+    files, pending = _snapshot(store)
+    parts = []
     if files:
         listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-        connection.execute(f"CREATE VIEW spans AS SELECT * FROM read_parquet([{listing}])")
-    else:
-        connection.register("empty_spans", SCHEMA.empty_table())
-        connection.execute("CREATE VIEW spans AS SELECT * FROM empty_spans")
+        parts.append(f"SELECT * FROM read_parquet([{listing}])")
+    if pending or not files:
+        connection.register("pending_spans", pa.concat_tables([SCHEMA.empty_table(), *pending]))
+        parts.append("SELECT * FROM pending_spans")
+    connection.execute(f"CREATE VIEW spans AS {' UNION ALL '.join(parts)}")
     return connection
 
 
@@ -177,29 +220,20 @@ def _atomic_write(store: TelemetryStore, name: str, text: str) -> None:
 
 
 def compact(store: TelemetryStore, small_bytes: int = 8 << 20) -> int:
-    """Merge small segments into one; returns how many were merged.
+    """Merge small segments into one now (after an ingest); returns how many were merged.
 
-    A manifest naming the merged segments is written first, then the merged
-    Parquet file; a reader hides the originals only once both exist, and the
-    originals are deleted last, so no reader ever counts a span twice or misses one.
+    The steps and their crash safety are those of `compaction.merge`; the
+    originals are deleted at once, as no reader of a one-shot ingest is waiting.
     """
-    small = [f for f in segment_files(store) if f.stat().st_size < small_bytes]
-    if len(small) < 2:
-        return 0
-    stem = f"c-{_sequence()}--{uuid.uuid4().hex[:8]}"
-    _atomic_write(store, f"{stem}.json", json.dumps({"replaces": [f.name for f in small]}))
-    temporary = store.tmp_dir / f"{stem}.parquet.tmp"
-    with duckdb.connect(":memory:") as connection:
-        listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in small)
-        target = str(temporary).replace("'", "''")
-        connection.execute(
-            f"COPY (SELECT * FROM read_parquet([{listing}])) TO '{target}' "
-            "(FORMAT parquet, COMPRESSION zstd)"
-        )
-    with open(temporary, "rb+") as handle:
-        os.fsync(handle.fileno())
-    os.rename(temporary, store.segments_dir / f"{stem}.parquet")
-    _fsync_dir(store.segments_dir)
-    for path in small:
-        path.unlink()
+    from flowsight.telemetry.compaction import _unconverted, merge, upkeep_lock
+
+    with upkeep_lock(store, wait=True):
+        small = [
+            f
+            for f in segment_files(store)
+            if f.stat().st_size < small_bytes and not _unconverted(store, f.name)
+        ]
+        if len(small) < 2:
+            return 0
+        merge(store, small, grace=0)
     return len(small)

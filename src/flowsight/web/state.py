@@ -1,9 +1,9 @@
 """The dashboard's state: the workload, its design findings, and a cached evaluation.
 
 Pages and /metrics evaluate through `flowsight.evaluate` like the CLI does; the
-result is reused while neither the store's segments nor the clock's minute
-changed, so a page and its JSON twin opened together show the same numbers
-and newly received telemetry shows on the next request. A page may ask for a
+result is reused while neither the store (its segments and a receiver's logs) nor the
+clock's minute changed, so a page and its JSON twin opened together show the same
+numbers and newly received telemetry shows on the next request. A page may ask for a
 time range (web/timerange.py); each range keeps its own cached evaluation.
 """
 
@@ -19,7 +19,7 @@ from flowsight.evaluate.base import Backend
 from flowsight.findings import Finding
 from flowsight.model import Workload
 from flowsight.report import design_review
-from flowsight.telemetry.store import TelemetryStore, connect, segment_files
+from flowsight.telemetry.store import TelemetryStore, connect, signature
 from flowsight.web.timerange import DEFAULT, TimeRange, fitting_range
 
 #: Evaluations kept at once (one per time range asked for in the current minute).
@@ -52,7 +52,7 @@ class DashboardState:
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _cache: dict[tuple[object, ...], Evaluation] = field(default_factory=dict)
     _drifts: dict[tuple[object, ...], list[Finding]] = field(default_factory=dict)
-    _first_span: tuple[tuple[str, ...], datetime | None] | None = None
+    _first_span: tuple[tuple[object, ...], datetime | None] | None = None
 
     @classmethod
     def load(cls, config: DashboardConfig) -> DashboardState:
@@ -62,12 +62,12 @@ class DashboardState:
     def now(self) -> datetime:
         return self.config.now or datetime.now(UTC)
 
-    def _segments(self) -> tuple[str, ...]:
-        """The store's segment set; () when the pages read another source, which is
-        then re-read each minute."""
+    def _segments(self) -> tuple[object, ...]:
+        """The store's signature (its segments and the spans still in a receiver's log);
+        () when the pages read another source, which is then re-read each minute."""
         if self.config.source is not None:
             return ()
-        return tuple(p.name for p in segment_files(self.config.store))
+        return (signature(self.config.store),)
 
     def _key(self, chosen: TimeRange, now: datetime) -> tuple[object, ...]:
         return (self._segments(), now.replace(second=0, microsecond=0), chosen)

@@ -1,0 +1,238 @@
+"""Receiver benchmark: `flowsight collect` under keep-alive OTLP/HTTP protobuf clients.
+
+    .venv/bin/python bench/receiver_bench.py --clients 4 16 --seconds 20
+    .venv/bin/python bench/receiver_bench.py --soak-minutes 30 --soak-share 0.5
+
+Measures in one run, side by side: the decode floor (opentelemetry-proto parsing
+the same 512-span bodies in one process), then for each client count the acked
+spans/s, p50/p99 ack latency, the receiver's peak RSS and the segment count a
+few seconds after the burst (background compaction included). The soak posts at
+a share of the measured capacity and runs `flowsight evaluate` every minute,
+printing segment count, RSS and evaluate latency per minute (they must stay flat).
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import multiprocessing
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FLOWSIGHT = [sys.executable, "-m", "flowsight"]
+ROUTES = [("GET", "/concerts"), ("GET", "/concerts/{id}"), ("POST", "/cart/checkout")]
+
+
+def make_body(seed: int, spans: int = 512) -> bytes:
+    """One export request of realistic server spans (ids, HTTP attributes, flow tags)."""
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+
+    message = ExportTraceServiceRequest()
+    resource = message.resource_spans.add()
+    name = resource.resource.attributes.add()
+    name.key, name.value.string_value = "service.name", "relecloud"
+    scope = resource.scope_spans.add()
+    scope.scope.name = "opentelemetry.instrumentation.fastapi"
+    now = time.time_ns()
+    for index in range(spans):
+        number = seed * 1_000_000 + index + 1
+        method, route = ROUTES[index % len(ROUTES)]
+        span = scope.spans.add()
+        span.trace_id, span.span_id = number.to_bytes(16, "big"), number.to_bytes(8, "big")
+        span.name, span.kind = f"{method} {route}", 2
+        span.start_time_unix_nano = now - index * 1_000_000
+        span.end_time_unix_nano = span.start_time_unix_nano + 40_000_000
+        for key, value in (
+            ("http.request.method", method),
+            ("http.route", route),
+            ("url.path", route.replace("{id}", str(index))),
+            ("app.flow", "list-concerts"),
+            ("app.flow.step", "list-upcoming"),
+        ):
+            attribute = span.attributes.add()
+            attribute.key, attribute.value.string_value = key, value
+        status = span.attributes.add()
+        status.key, status.value.int_value = "http.response.status_code", 200
+    return message.SerializeToString()
+
+
+def decode_floor(bodies: list[bytes], seconds: float = 3.0) -> float:
+    from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
+        ExportTraceServiceRequest,
+    )
+
+    spans, began = 0, time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        for body in bodies:
+            spans += len(
+                ExportTraceServiceRequest.FromString(body).resource_spans[0].scope_spans[0].spans
+            )
+    return spans / (time.perf_counter() - began)
+
+
+def _client(args: tuple[int, int, float, float, list[bytes]]) -> tuple[int, list[float], int]:
+    port, number, until, pause, bodies = args
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    acked, latencies, refused, turn = 0, [], 0, number
+    while time.time() < until:
+        body = bodies[turn % len(bodies)]
+        turn += 1
+        began = time.perf_counter()
+        connection.request("POST", "/v1/traces", body, {"Content-Type": "application/x-protobuf"})
+        answer = connection.getresponse()
+        answer.read()
+        if answer.status == 200:
+            latencies.append(time.perf_counter() - began)
+            acked += 512
+        else:
+            refused += 1
+            time.sleep(float(answer.getheader("Retry-After", "1")))
+        if pause:
+            time.sleep(pause)
+    return acked, latencies, refused
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _start(db: Path) -> tuple[subprocess.Popen[bytes], int]:
+    port = _free_port()
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
+    process = subprocess.Popen(
+        [*FLOWSIGHT, "collect", "--db", str(db), "--port", str(port)],
+        env=env,
+        stderr=subprocess.DEVNULL,
+    )
+    for _ in range(600):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
+            connection.request("GET", "/metrics")
+            connection.getresponse().read()
+            return process, port
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit("collect did not start")
+
+
+def _metrics(port: int) -> dict[str, float]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    connection.request("GET", "/metrics")
+    values = {}
+    for line in connection.getresponse().read().decode().splitlines():
+        name, _, value = line.rpartition(" ")
+        values[name] = float(value)
+    return values
+
+
+def _rss_mib(pid: int, field: str = "VmHWM") -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(field + ":"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else 0.0
+
+
+def burst(clients: int, seconds: float, bodies: list[bytes], settle: float) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as scratch:
+        process, port = _start(Path(scratch) / "store")
+        until = time.time() + seconds
+        with multiprocessing.Pool(clients) as pool:
+            results = pool.map(_client, [(port, n, until, 0.0, bodies) for n in range(clients)])
+        acked = sum(r[0] for r in results)
+        latencies = [x for r in results for x in r[1]]
+        time.sleep(settle)  # let the converter and the background compaction catch up
+        metrics = _metrics(port)
+        peak = _rss_mib(process.pid)
+        process.terminate()
+        process.wait(timeout=120)
+    return {
+        "clients": clients,
+        "spans_per_s": acked / seconds,
+        "p50_ms": _percentile(latencies, 0.5),
+        "p99_ms": _percentile(latencies, 0.99),
+        "refused": sum(r[2] for r in results),
+        "peak_rss_mib": peak,
+        "segments_after": metrics.get("flowsight_store_segments", -1),
+        "compactions": metrics.get("flowsight_store_compactions_total", 0),
+    }
+
+
+def soak(minutes: float, rate: float, bodies: list[bytes], clients: int = 2) -> None:
+    """Post at `rate` spans/s; every minute, evaluate and print segments, RSS, latency."""
+    with tempfile.TemporaryDirectory() as scratch:
+        db = Path(scratch) / "store"
+        process, port = _start(db)
+        pause = max(0.0, clients * 512 / rate)
+        until = time.time() + minutes * 60
+        with multiprocessing.Pool(clients) as pool:
+            pending = pool.map_async(
+                _client, [(port, n, until, pause, bodies) for n in range(clients)]
+            )
+            print("minute,segments,rss_mib,evaluate_s")
+            minute = 0
+            while not pending.ready():
+                pending.wait(60)
+                minute += 1
+                began = time.perf_counter()
+                subprocess.run(
+                    [*FLOWSIGHT, "evaluate", str(ROOT / "examples/relecloud/workload.yaml"),
+                     "--db", str(db), "--window", "1d", "--format", "json", "--fail-on", "none",
+                     "--no-series"],
+                    env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+                    capture_output=True,
+                    check=True,
+                )  # fmt: skip
+                took = time.perf_counter() - began
+                segments = _metrics(port)["flowsight_store_segments"]
+                rss = _rss_mib(process.pid, "VmRSS")
+                print(f"{minute},{segments:.0f},{rss:.0f},{took:.2f}", flush=True)
+        process.terminate()
+        process.wait(timeout=120)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--clients", type=int, nargs="+", default=[4, 16])
+    parser.add_argument("--seconds", type=float, default=20.0, help="Length of each burst.")
+    parser.add_argument("--settle", type=float, default=8.0, help="Wait before counting.")
+    parser.add_argument("--soak-minutes", type=float, default=0.0)
+    parser.add_argument("--soak-share", type=float, default=0.5, help="Share of capacity.")
+    options = parser.parse_args()
+    bodies = [make_body(seed) for seed in range(16)]
+    print(f"body: {len(bodies[0])} bytes, 512 spans")
+    floor = decode_floor(bodies)
+    print(f"decode floor (opentelemetry-proto, one process): {floor:,.0f} spans/s")
+    capacity = 0.0
+    for clients in options.clients:
+        row = burst(clients, options.seconds, bodies, options.settle)
+        capacity = max(capacity, row["spans_per_s"])
+        print(
+            f"{clients} clients: {row['spans_per_s']:,.0f} acked spans/s "
+            f"({row['spans_per_s'] / floor:.1%} of the floor), p50 {row['p50_ms']:.0f} ms, "
+            f"p99 {row['p99_ms']:.0f} ms, refused {row['refused']:.0f}, peak RSS "
+            f"{row['peak_rss_mib']:.0f} MiB, segments {options.settle:.0f} s after the "
+            f"{options.seconds:.0f} s burst: {row['segments_after']:.0f} "
+            f"({row['compactions']:.0f} compactions)",
+            flush=True,
+        )
+    if options.soak_minutes:
+        soak(options.soak_minutes, capacity * options.soak_share, bodies)
+
+
+if __name__ == "__main__":
+    main()

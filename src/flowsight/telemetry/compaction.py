@@ -1,0 +1,343 @@
+"""Store upkeep while `collect` and `serve` run: size-tiered compaction and retention.
+
+Why: a receiver that writes a segment every couple of seconds would leave
+tens of thousands of files a day, and evaluation time grows with the file
+count. Segments are grouped in size tiers (x4 per tier); when a tier holds
+FANOUT segments, the oldest ones are merged into one, rows sorted by start
+time, so the count stays near FANOUT per tier (a few dozen for years of data)
+and each segment covers a narrow span of time. Retention drops whole segments
+whose newest span is past the horizon (`--retain 400d`).
+
+Crash safety, step by step (`crash_point` marks each step; tests SIGKILL there):
+- merge: a manifest `c-X.json` naming the inputs is written and fsync'd; the
+  merged rows go to tmp/ and are fsync'd; `c-X.parquet` is renamed into
+  segments/ (the commit point: readers hide the inputs only once both exist);
+  the inputs are deleted later.
+- retention: a manifest `r-X.json` naming the expired segments is the commit
+  point (readers hide them from then on); the files are deleted later.
+Deletion waits `grace` seconds after the commit point, so a reader that
+listed a file just before never finds it gone. Before that, every leftover of
+a crash (an orphan manifest, a staged file) is harmless and is cleaned up by
+`collect_garbage`. Nothing is counted twice and nothing is lost at any step.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import math
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.parquet as pq
+from starlette.concurrency import run_in_threadpool
+
+from flowsight.telemetry.store import (
+    TelemetryStore,
+    _atomic_write,
+    _fsync_dir,
+    _sequence,
+    segment_files,
+)
+from flowsight.telemetry.wal import wal_root
+
+TIER_BASE = 4 << 20
+FANOUT = 4
+MAX_INPUTS = 16
+MAX_SEGMENT = 512 << 20
+GRACE_SECONDS = 120.0
+INTERVAL_SECONDS = 5.0
+CRASH_ENV = "FLOWSIGHT_CRASH_AT"
+
+
+def crash_point(step: str) -> None:
+    """Fault injection for the crash tests: SIGKILL this process at the named step."""
+    if os.environ.get(CRASH_ENV) == step:
+        os.kill(os.getpid(), signal.SIGKILL)
+
+
+def tier(size: int) -> int:
+    return 0 if size < TIER_BASE else 1 + int(math.log(size / TIER_BASE, FANOUT))
+
+
+def _unconverted(store: TelemetryStore, name: str) -> bool:
+    """A log's segment whose log file still exists is left alone until the log is gone."""
+    if not name.startswith("w-"):
+        return False
+    log_id, seq = name.removeprefix("w-").removesuffix(".parquet").rsplit("-", 1)
+    return (wal_root(store) / log_id / f"{seq}.wal").exists()
+
+
+def plan(store: TelemetryStore) -> list[Path]:
+    """The oldest segments of the lowest tier holding FANOUT of them (empty: nothing to do)."""
+    tiers: dict[int, list[Path]] = {}
+    for path in segment_files(store):
+        try:
+            size = path.stat().st_size
+        except FileNotFoundError:
+            continue
+        if not _unconverted(store, path.name):
+            tiers.setdefault(tier(size), []).append(path)
+    for _, members in sorted(tiers.items()):
+        if len(members) >= FANOUT:
+            chosen: list[Path] = []
+            total = 0
+            for path in sorted(members, key=lambda p: p.stat().st_mtime_ns)[:MAX_INPUTS]:
+                total += path.stat().st_size
+                if chosen and total > MAX_SEGMENT:
+                    break
+                chosen.append(path)
+            if len(chosen) >= 2:
+                return chosen
+    return []
+
+
+def _quote(path: Path) -> str:
+    return "'" + str(path).replace("'", "''") + "'"
+
+
+def merge(store: TelemetryStore, inputs: list[Path], grace: float = GRACE_SECONDS) -> Path:
+    """Merge segments into one, rows ordered by start time; see the module doc for the steps."""
+    stem = f"c-{_sequence()}--{uuid.uuid4().hex[:8]}"
+    _atomic_write(store, f"{stem}.json", json.dumps({"replaces": [p.name for p in inputs]}))
+    crash_point("merge-manifest")
+    staged = store.tmp_dir / f"{stem}.parquet.tmp"
+    with duckdb.connect(":memory:") as connection:
+        connection.execute("SET memory_limit = '512MB'")
+        connection.execute(f"SET temp_directory = {_quote(store.tmp_dir)}")
+        connection.execute("SET preserve_insertion_order = true")
+        listing = ", ".join(_quote(p) for p in inputs)
+        connection.execute(
+            f"COPY (SELECT * FROM read_parquet([{listing}]) ORDER BY start_ns) "
+            f"TO {_quote(staged)} (FORMAT parquet, COMPRESSION zstd)"
+        )
+    with open(staged, "rb+") as handle:
+        os.fsync(handle.fileno())
+    crash_point("merge-staged")
+    target = store.segments_dir / f"{stem}.parquet"
+    os.rename(staged, target)
+    _fsync_dir(store.segments_dir)
+    crash_point("merge-published")
+    if grace <= 0:
+        _delete(store, [p.name for p in inputs])
+    return target
+
+
+def _newest_start(path: Path) -> int | None:
+    """The largest start_ns in a segment, from its Parquet statistics (None: unknown)."""
+    try:
+        metadata = pq.read_metadata(path)
+    except (OSError, ValueError):
+        return None
+    column = metadata.schema.names.index("start_ns")
+    newest = None
+    for group in range(metadata.num_row_groups):
+        stats = metadata.row_group(group).column(column).statistics
+        if stats is None or not stats.has_min_max:
+            return None
+        newest = stats.max if newest is None else max(newest, stats.max)
+    return newest
+
+
+def expire(
+    store: TelemetryStore, retain_seconds: float, now: float | None = None, grace: float = 0
+) -> int:
+    """Hide (and after `grace`, delete) whole segments whose newest span is past the horizon."""
+    horizon = int(((now if now is not None else time.time()) - retain_seconds) * 1e9)
+    expired = []
+    for path in segment_files(store):
+        newest = _newest_start(path)
+        if newest is not None and newest < horizon:
+            expired.append(path.name)
+    if not expired:
+        return 0
+    _atomic_write(store, f"r-{_sequence()}.json", json.dumps({"replaces": expired}))
+    _fsync_dir(store.segments_dir)
+    crash_point("retain-manifest")
+    if grace <= 0:
+        _delete(store, expired)
+    return len(expired)
+
+
+def _delete(store: TelemetryStore, names: list[str]) -> None:
+    for index, name in enumerate(names):
+        (store.segments_dir / name).unlink(missing_ok=True)
+        if index == 0:
+            crash_point("delete-first")
+
+
+def _manifest(path: Path) -> list[str] | None:
+    try:
+        return list(json.loads(path.read_text())["replaces"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def collect_garbage(
+    store: TelemetryStore, grace: float = GRACE_SECONDS, orphan_age: float = 3600.0
+) -> int:
+    """Finish what crashed or deferred steps left: delete hidden inputs and expired segments
+    once `grace` has passed, then manifests that hide nothing, orphans and staged files."""
+    removed, now = 0, time.time()
+    present = {p.name for p in store.segments_dir.iterdir()}
+    for path in sorted(store.segments_dir.glob("[cr]-*.json")):
+        replaces = _manifest(path)
+        try:
+            age = now - path.stat().st_mtime
+        except FileNotFoundError:
+            continue
+        if replaces is None or age < grace:
+            continue
+        remaining = [n for n in replaces if n in present]
+        if path.name.startswith("r-") or path.with_suffix(".parquet").name in present:
+            _delete(store, remaining)  # committed: the hidden files may go now
+            removed += len(remaining)
+            if path.name.startswith("r-"):
+                path.unlink(missing_ok=True)
+        elif not remaining or age >= orphan_age:
+            path.unlink(missing_ok=True)  # merged away since, or a merge that never committed
+    for staged in store.tmp_dir.iterdir():
+        try:
+            if now - staged.stat().st_mtime >= orphan_age:
+                staged.unlink()
+        except (FileNotFoundError, IsADirectoryError):
+            continue
+    return removed
+
+
+def parse_retention(text: str | None) -> float | None:
+    """`--retain 400d` in seconds; at least an hour, so a typo cannot empty the store."""
+    if text is None:
+        return None
+    from flowsight.errors import UsageError
+    from flowsight.model.base import parse_duration
+
+    try:
+        seconds = parse_duration(text).total_seconds()
+    except (ValueError, OverflowError) as error:
+        raise UsageError(f"--retain: {error}") from None
+    if not 3600 <= seconds <= 100 * 366 * 86400:
+        raise UsageError(f"--retain {text}: give between 1h and 100 years, for example 400d")
+    return seconds
+
+
+def run_upkeep(app: Any, store: TelemetryStore, retain_seconds: float | None) -> Maintainer:
+    """Run a Maintainer for the life of an ASGI app (`collect`, `serve`)."""
+    maintainer = Maintainer(store, retain_seconds)
+    inner = app.router.lifespan_context
+
+    @asynccontextmanager
+    async def lifespan(target: Any) -> AsyncIterator[Any]:
+        maintainer.start()
+        try:
+            async with inner(target) as state:
+                yield state
+        finally:
+            await run_in_threadpool(maintainer.stop)
+
+    app.router.lifespan_context = lifespan
+    app.state.upkeep = maintainer.upkeep
+    return maintainer
+
+
+@dataclass
+class Upkeep:
+    compactions: int = 0
+    merged_segments: int = 0
+    expired_segments: int = 0
+    deleted_segments: int = 0
+
+
+@contextmanager
+def upkeep_lock(store: TelemetryStore, wait: bool = False) -> Iterator[bool]:
+    """One compactor per store at a time (collect, serve and ingest may share a store):
+    two merges of the same inputs would each hide them and count their rows twice."""
+    descriptor = os.open(store.path / "upkeep.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(descriptor)
+
+
+def maintain(
+    store: TelemetryStore,
+    retain_seconds: float | None = None,
+    grace: float = GRACE_SECONDS,
+    upkeep: Upkeep | None = None,
+    max_merges: int = 8,
+) -> Upkeep:
+    """One round: garbage, retention, then merges until the tiers are within bounds
+    (skipped when another process is doing upkeep on this store right now)."""
+    upkeep = upkeep or Upkeep()
+    with upkeep_lock(store) as mine:
+        if mine:
+            _round(store, retain_seconds, grace, upkeep, max_merges)
+    return upkeep
+
+
+def _round(
+    store: TelemetryStore,
+    retain_seconds: float | None,
+    grace: float,
+    upkeep: Upkeep,
+    max_merges: int,
+) -> None:
+    upkeep.deleted_segments += collect_garbage(store, grace)
+    if retain_seconds is not None:
+        upkeep.expired_segments += expire(store, retain_seconds, grace=grace)
+    for _ in range(max_merges):
+        inputs = plan(store)
+        if not inputs:
+            break
+        merge(store, inputs, grace)
+        upkeep.compactions += 1
+        upkeep.merged_segments += len(inputs)
+
+
+class Maintainer:
+    """`maintain` every few seconds in a background thread, for `collect` and `serve`."""
+
+    def __init__(
+        self,
+        store: TelemetryStore,
+        retain_seconds: float | None = None,
+        interval: float = INTERVAL_SECONDS,
+        grace: float = GRACE_SECONDS,
+    ) -> None:
+        self.store = store
+        self.retain_seconds = retain_seconds
+        self.interval = interval
+        self.grace = grace
+        self.upkeep = Upkeep()
+        self.failures = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="store-upkeep", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread.is_alive():
+            self._thread.join()
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            try:
+                maintain(self.store, self.retain_seconds, self.grace, self.upkeep)
+            except (OSError, duckdb.Error):
+                self.failures += 1  # a full disk, say: retried next round, nothing lost

@@ -1,0 +1,156 @@
+"""Size-tiered compaction and retention: bounded segment count, and SIGKILL at every step
+leaves readers with exactly the rows they had (or, for retention, exactly the survivors)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from flowsight.errors import UsageError
+from flowsight.telemetry import open_store
+from flowsight.telemetry.compaction import (
+    FANOUT,
+    Maintainer,
+    collect_garbage,
+    expire,
+    maintain,
+    parse_retention,
+)
+from flowsight.telemetry.spans import SpanColumns, SpanRecord
+from flowsight.telemetry.store import connect, segment_files, write_table
+
+DAY = 86_400 * 10**9
+NOW = 1_780_000_000 * 10**9
+
+
+def _fill(store, segments: int, spans: int = 50, age_days: float = 0) -> None:  # type: ignore[no-untyped-def]
+    for segment in range(segments):
+        columns = SpanColumns()
+        for index in range(spans):
+            number = (int(age_days * 1000) * 10**6) + segment * spans + index + 1
+            start = NOW - int(age_days * DAY) - index * 1000
+            columns.add(
+                SpanRecord(f"{number:032x}", f"{number:016x}", "s", "n", 2, start, start + 9)
+            )
+        write_table(store, columns.table())
+
+
+def _rows(store) -> tuple:  # type: ignore[no-untyped-def]
+    with connect(store) as connection:
+        row = connection.execute(
+            "SELECT count(*), count(DISTINCT span_id), sum(hash(span_id)) FROM spans"
+        ).fetchone()
+    assert row is not None
+    return tuple(row)
+
+
+def test_tiers_keep_the_segment_count_bounded_and_rows_exact(tmp_path: Path):
+    store = open_store(tmp_path / "store", create=True)
+    _fill(store, 40)
+    before = _rows(store)
+    for _ in range(10):
+        maintain(store, grace=0)
+    assert len(segment_files(store)) < FANOUT
+    assert _rows(store) == before and before[0] == before[1] == 2000
+    merged = segment_files(store)[-1]
+    with connect(store) as connection:
+        starts = connection.execute(f"SELECT start_ns FROM read_parquet('{merged}')").fetchall()
+    assert starts == sorted(starts)  # merged by time
+    leftovers = [p for p in store.segments_dir.iterdir() if p.suffix == ".parquet"]
+    assert len(leftovers) == len(segment_files(store))
+
+
+def test_retention_drops_whole_segments_past_the_horizon(tmp_path: Path):
+    store = open_store(tmp_path / "store", create=True)
+    _fill(store, 3, age_days=500)
+    _fill(store, 2, age_days=10)
+    assert _rows(store)[0] == 250
+    assert expire(store, 400 * 86400, now=NOW / 1e9, grace=60) == 3
+    assert _rows(store)[0] == 100  # hidden at once
+    files = [p for p in store.segments_dir.iterdir() if p.suffix == ".parquet"]
+    assert len(files) == 5  # deleted only after the grace period
+    collect_garbage(store, grace=0)
+    assert len([p for p in store.segments_dir.iterdir() if p.suffix == ".parquet"]) == 2
+    assert not list(store.segments_dir.glob("r-*.json")) and _rows(store)[0] == 100
+
+
+def test_retention_option_is_checked():
+    assert parse_retention("400d") == 400 * 86400 and parse_retention(None) is None
+    for wrong in ("0d", "5m", "forever", "999999999999999999999d"):
+        with pytest.raises(UsageError):
+            parse_retention(wrong)
+
+
+STEP_SCRIPT = """
+import sys
+from flowsight.telemetry import open_store
+from flowsight.telemetry.compaction import expire, maintain
+store = open_store(sys.argv[1])
+if sys.argv[2] == "retain":
+    expire(store, 400 * 86400, now={now}, grace=0)
+else:
+    maintain(store, grace=0)
+"""
+
+
+@pytest.mark.parametrize(
+    ("step", "action"),
+    [
+        ("merge-manifest", "merge"),
+        ("merge-staged", "merge"),
+        ("merge-published", "merge"),
+        ("delete-first", "merge"),
+        ("retain-manifest", "retain"),
+        ("delete-first", "retain"),
+    ],
+)
+def test_sigkill_at_each_step_loses_and_doubles_nothing(tmp_path: Path, step: str, action: str):
+    store = open_store(tmp_path / "store", create=True)
+    _fill(store, 4, age_days=500 if action == "retain" else 0)
+    _fill(store, 2, age_days=1)
+    before = _rows(store)
+    survivors = _rows_after_expiry(tmp_path) if action == "retain" else before
+    result = subprocess.run(
+        [sys.executable, "-c", STEP_SCRIPT.format(now=NOW / 1e9), str(store.path), action],
+        env={**os.environ, "FLOWSIGHT_CRASH_AT": step},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    assert _rows(store) in (before, survivors)
+    if step != "merge-manifest" and step != "merge-staged":
+        assert _rows(store) == survivors  # past the commit point
+    # The next round finishes or undoes whatever the crash left, and stays exact.
+    collect_garbage(store, grace=0, orphan_age=0)
+    maintain(store, grace=0)
+    assert _rows(store) in (before, survivors)
+    assert not list(store.tmp_dir.iterdir())
+    names = {p.name for p in store.segments_dir.iterdir() if p.suffix == ".parquet"}
+    assert names == {p.name for p in segment_files(store)}
+
+
+def _rows_after_expiry(tmp_path: Path) -> tuple:
+    reference = open_store(tmp_path / "reference", create=True)
+    _fill(reference, 2, age_days=1)
+    return _rows(reference)
+
+
+def test_maintainer_compacts_in_the_background(tmp_path: Path):
+    store = open_store(tmp_path / "store", create=True)
+    _fill(store, 24)
+    before = _rows(store)
+    maintainer = Maintainer(store, interval=0.1, grace=30)
+    maintainer.start()
+    deadline = time.monotonic() + 60
+    while len(segment_files(store)) >= FANOUT and time.monotonic() < deadline:
+        assert _rows(store) == before  # readers meanwhile see every row exactly once
+        time.sleep(0.05)
+    maintainer.stop()
+    assert len(segment_files(store)) < FANOUT and maintainer.upkeep.compactions >= 2
+    assert _rows(store) == before and maintainer.failures == 0
