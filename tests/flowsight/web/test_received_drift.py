@@ -45,7 +45,7 @@ def _export(spans: int) -> dict[str, object]:
 
 def test_received_spans_refresh_the_cached_drift(store_copy: Path) -> None:
     config = DashboardConfig(EXAMPLE, open_store(store_copy), now=NOW)
-    with TestClient(create_app(config)) as client:
+    with TestClient(create_app(config), base_url="http://127.0.0.1") as client:
         before = client.get("/findings.json")
         assert before.status_code == 200 and ROUTE not in before.text
         assert client.post("/v1/traces", json=_export(7)).status_code == 200
