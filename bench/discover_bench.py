@@ -13,8 +13,6 @@ discover and drift each take at most 1.5x evaluate's time, under 2 GB.
 from __future__ import annotations
 
 import argparse
-import multiprocessing
-import resource
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -22,6 +20,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+from telemetry_bench import _phase  # one forked-phase timer for every bench
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "relecloud" / "workload.yaml"
@@ -127,25 +126,6 @@ def generate(db: Path, spans: int, per_segment: int = 1_000_000) -> None:
     step = per_segment // SPANS_PER_TRACE
     for first in range(0, traces, step):
         write_table(store, _segment(rng, first + 1, min(step, traces - first)))
-
-
-def _phase(target, *args) -> tuple[float, float, object]:  # type: ignore[no-untyped-def]
-    """Run `target(*args)` in a fresh process: (seconds, peak RSS in MB, its result)."""
-    context = multiprocessing.get_context("fork")
-    queue = context.Queue()
-
-    def run() -> None:
-        began = time.perf_counter()
-        result = target(*args)
-        seconds = time.perf_counter() - began
-        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        queue.put((seconds, peak, result))
-
-    process = context.Process(target=run)
-    process.start()
-    outcome = queue.get()
-    process.join()
-    return outcome  # type: ignore[no-any-return]
 
 
 def _window() -> tuple[datetime, datetime]:
