@@ -27,13 +27,10 @@ import pyarrow as pa
 from flowsight.errors import StoreError, UsageError
 from flowsight.evaluate.base import Aggregates, QueryPlan
 from flowsight.evaluate.onepass import (
-    COLUMNAR,
     SET_BUCKETS,
     SET_MINUTES,
     flow_numbers,
-    named,
-    named_columns,
-    rollups,
+    roll_up,
     tagged_spans,
     unpacked_table,
 )
@@ -177,16 +174,7 @@ class ClickHouseBackend:
                     "CAST(u AS BOOLEAN) AS u, svc_u, method_u, route_u, n, last_ns FROM ch_sets",
                 )
             )
-            rename = named(numbers)
-            found: dict[str, Any] = {}
-            for name, sql in rollups(plan).items():
-                if name in COLUMNAR:
-                    fetched = local.execute(sql).fetchnumpy()
-                    found[name] = named_columns(numbers, fetched, COLUMNAR[name])
-                else:
-                    rows = [tuple(row) for row in local.execute(sql).fetchall()]
-                    found[name] = rows if name == "unmatched" else [rename(row) for row in rows]
-        return Aggregates(**found)
+            return roll_up(local, plan, numbers)
 
     def spans(self, start_ns: int, end_ns: int) -> str:
         return source(self.table, start_ns, end_ns)

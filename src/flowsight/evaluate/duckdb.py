@@ -14,13 +14,10 @@ import duckdb
 from flowsight.errors import StoreError
 from flowsight.evaluate.base import Aggregates, QueryPlan
 from flowsight.evaluate.onepass import (
-    COLUMNAR,
     counted_table,
     flow_numbers,
     grouped,
-    named,
-    named_columns,
-    rollups,
+    roll_up,
 )
 from flowsight.evaluate.sql import Dialect
 from flowsight.telemetry.store import TelemetryStore, connect
@@ -65,16 +62,7 @@ class DuckDBBackend:
         numbers = flow_numbers(plan)
         connection.execute(f"CREATE TEMP TABLE counted AS {counted_table(plan, numbers)}")
         connection.execute(f"CREATE TEMP TABLE g AS {grouped(plan, 'spans', DIALECT, numbers)}")
-        rename = named(numbers)
-        found: dict[str, Any] = {}
-        for name, sql in rollups(plan).items():
-            if name in COLUMNAR:
-                fetched = connection.execute(sql).fetchnumpy()
-                found[name] = named_columns(numbers, fetched, COLUMNAR[name])
-            else:
-                rows = _rows(connection, sql)
-                found[name] = rows if name == "unmatched" else [rename(row) for row in rows]
-        return Aggregates(**found)
+        return roll_up(connection, plan, numbers)
 
     def spans(self, start_ns: int, end_ns: int) -> str:
         """The store's spans (the `spans` view of a connection); callers filter on start_ns."""

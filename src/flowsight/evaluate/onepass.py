@@ -17,10 +17,17 @@ the same rollups, so the two backends match number for number.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from flowsight.evaluate.base import MINUTE_COLUMNS, SERIES_COLUMNS, Columns, QueryPlan
+from flowsight.evaluate.base import (
+    MINUTE_COLUMNS,
+    SERIES_COLUMNS,
+    Aggregates,
+    Columns,
+    QueryPlan,
+)
 from flowsight.evaluate.rulecodes import code_case, coded_step
 from flowsight.evaluate.sql import Dialect, entry_spans
 
@@ -219,3 +226,18 @@ def named_columns(numbers: dict[str, int], fetched: Columns, names: tuple[str, .
         names[0]: flows,
         **{name: a.astype(np.int64) for name, a in zip(names[1:], arrays[1:], strict=True)},
     }
+
+
+def roll_up(connection: Any, plan: QueryPlan, numbers: dict[str, int]) -> Aggregates:
+    """The `Aggregates` from a DuckDB connection holding the grouped table `g`: the one
+    roll-up both backends run (ClickHouse ships its grouped rows into a local DuckDB)."""
+    rename = named(numbers)
+    found: dict[str, Any] = {}
+    for name, sql in rollups(plan).items():
+        if name in COLUMNAR:
+            fetched = connection.execute(sql).fetchnumpy()
+            found[name] = named_columns(numbers, fetched, COLUMNAR[name])
+        else:
+            rows = [tuple(row) for row in connection.execute(sql).fetchall()]
+            found[name] = rows if name == "unmatched" else [rename(row) for row in rows]
+    return Aggregates(**found)
