@@ -17,7 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
 
+import pyarrow as pa
+
 from flowsight.errors import InputError, MalformedTelemetry
+from flowsight.telemetry.otlp_arrow import ArrowDeclined, parse, spans_table
 from flowsight.telemetry.otlp_duckdb import MAX_LINE_BYTES, EngineDeclined, stage_json_lines
 from flowsight.telemetry.otlp_json import decode_traces, parse_documents, parse_json
 from flowsight.telemetry.otlp_proto import decode_request, framed_messages, parse_message
@@ -32,6 +35,10 @@ from flowsight.telemetry.store import (
 
 #: Spans per staged segment: bounds memory while keeping segments large.
 CHUNK_SPANS = 500_000
+#: JSON Lines read per Arrow block (then to the end of the line): bounds memory.
+READ_BYTES = 64 << 20
+#: A whole-file JSON document larger than this is left to DuckDB, which streams it.
+WHOLE_FILE_BYTES = 1 << 30
 GZIP_MAGIC = b"\x1f\x8b"
 
 #: progress(advance_bytes, total_bytes, description) — the CLI wires a rich bar here.
@@ -125,28 +132,24 @@ def _spans_of(stream: IO[bytes], path: Path, tick: Callable[[], None]) -> Iterat
     return _proto_spans(stream, path)
 
 
-def _engine(store: TelemetryStore, path: Path, progress: Progress | None) -> int | None:
-    """The DuckDB path for JSON Lines: spans published, or None when Python must decode."""
-    stream, raw = _open(path)
-    try:
-        total = os.fstat(raw.fileno()).st_size
-        compressed = stream is not raw
-        if _first_byte(stream, path) not in (b"{", b"["):
-            return None
-        whole_file = not _json_lines(stream, path)
-    finally:
-        stream.close()
-        raw.close()
+def _engine(
+    store: TelemetryStore, path: Path, progress: Progress | None, report: IngestReport | None
+) -> int | None:
+    """The DuckDB path for JSON: spans published, or None when Python must decode."""
+    kind = _json_kind(path)
+    if kind is None:
+        return None
+    json_lines, compressed, total = kind
     seen = [0]
 
-    def report(share: float) -> None:
+    def advance(share: float) -> None:
         position = int(share * total)
         if progress and position > seen[0]:
             progress(position - seen[0], total, path.name)
             seen[0] = position
 
     try:
-        staged, count = stage_json_lines(store, path, compressed, report, whole_file)
+        staged, count = stage_json_lines(store, path, compressed, advance, not json_lines)
     except EngineDeclined:
         return None
     publish(store, staged)
@@ -163,16 +166,88 @@ def ingest_file(
 ) -> int:
     """Ingest one file atomically; returns the number of spans it held.
 
-    JSON goes through DuckDB when it can decode it exactly (otlp_duckdb);
-    otherwise, and for protobuf, the strict Python decoder runs.
+    JSON goes through Arrow when it can decode it exactly (otlp_arrow), else
+    through DuckDB when that can (otlp_duckdb); otherwise, and for protobuf, the
+    strict Python decoder runs, which stores the same rows or names the bad place.
     """
-    try:
-        count = _engine(store, path, progress)
-    except MalformedTelemetry:
-        count = None
-    if count is not None:
-        return count
+    for path_taken in (_arrow, _engine):
+        try:
+            count = path_taken(store, path, progress, report)
+        except MalformedTelemetry:
+            count = None
+        if count is not None:
+            return count
     return _python_ingest(store, path, progress, report)
+
+
+def _json_kind(path: Path) -> tuple[bool, bool, int] | None:
+    """(JSON Lines?, compressed?, size on disk) of a JSON file; None for protobuf."""
+    stream, raw = _open(path)
+    try:
+        total = os.fstat(raw.fileno()).st_size
+        if _first_byte(stream, path) not in (b"{", b"["):
+            return None
+        return _json_lines(stream, path), stream is not raw, total
+    finally:
+        stream.close()
+        raw.close()
+
+
+def _blocks(stream: IO[bytes], json_lines: bool) -> Iterator[bytes]:
+    """Whole lines, about READ_BYTES at a time; or the whole file at once."""
+    if not json_lines:
+        data = stream.read(WHOLE_FILE_BYTES + 1)
+        if len(data) > WHOLE_FILE_BYTES:
+            raise ArrowDeclined("a whole-file document too large to parse at once")
+        yield data
+        return
+    while block := stream.read(READ_BYTES):
+        if not block.endswith(b"\n"):
+            block += stream.readline()
+        yield block
+
+
+def _arrow(
+    store: TelemetryStore, path: Path, progress: Progress | None, report: IngestReport | None
+) -> int | None:
+    """The Arrow path for JSON: spans published, or None when an exact path must decode."""
+    kind = _json_kind(path)
+    if kind is None:
+        return None
+    json_lines, _, total = kind
+    stream, raw = _open(path)
+    staged: list[Path] = []
+    pending: list[pa.Table] = []
+    count = clamped = seen = 0
+    try:
+        for block in _blocks(stream, json_lines):
+            table, block_clamped = spans_table(parse(block, json_lines))
+            pending.append(table)
+            count, clamped = count + table.num_rows, clamped + block_clamped
+            if sum(t.num_rows for t in pending) >= CHUNK_SPANS:
+                staged.append(stage_table(store, pa.concat_tables(pending)))
+                pending = []
+            if progress:
+                position = raw.tell()
+                progress(position - seen, total, path.name)
+                seen = position
+        if sum(t.num_rows for t in pending):
+            staged.append(stage_table(store, pa.concat_tables(pending)))
+    except (ArrowDeclined, OSError, EOFError, zlib.error):
+        discard(staged)
+        return None
+    except BaseException:
+        discard(staged)
+        raise
+    finally:
+        stream.close()
+        raw.close()
+    publish(store, staged)
+    if progress:
+        progress(total - seen, total, path.name)
+    if report is not None:
+        report.clamped += clamped
+    return count
 
 
 def _python_ingest(
