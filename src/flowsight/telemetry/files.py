@@ -13,6 +13,7 @@ import json
 import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO
@@ -24,6 +25,7 @@ from flowsight.telemetry.otlp_arrow import ArrowDeclined, parse, spans_table
 from flowsight.telemetry.otlp_duckdb import MAX_LINE_BYTES, EngineDeclined, stage_json_lines
 from flowsight.telemetry.otlp_json import decode_traces, parse_documents, parse_json
 from flowsight.telemetry.otlp_proto import decode_request, framed_messages, parse_message
+from flowsight.telemetry.segment_writer import SegmentWriter
 from flowsight.telemetry.spans import CLAMPED_REASON, SpanColumns, SpanRecord
 from flowsight.telemetry.store import (
     TelemetryStore,
@@ -203,8 +205,23 @@ def _blocks(stream: IO[bytes], json_lines: bool) -> Iterator[bytes]:
         return
     while block := stream.read(READ_BYTES):
         if not block.endswith(b"\n"):
-            block += stream.readline()
+            rest = stream.readline()
+            block = b"".join((block, rest)) if rest else block
         yield block
+
+
+def _parsed(blocks: Iterator[bytes], json_lines: bool) -> Iterator[pa.Table]:
+    """Blocks parsed one ahead, in a worker thread: Arrow parses the next block while
+    this thread flattens the last one (both release the GIL)."""
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="json-parse") as worker:
+        ahead: Future[pa.Table] | None = None
+        for block in blocks:
+            following = worker.submit(parse, block, json_lines)
+            if ahead is not None:
+                yield ahead.result()
+            ahead = following
+        if ahead is not None:
+            yield ahead.result()
 
 
 def _arrow(
@@ -216,28 +233,23 @@ def _arrow(
         return None
     json_lines, _, total = kind
     stream, raw = _open(path)
-    staged: list[Path] = []
-    pending: list[pa.Table] = []
+    writer = SegmentWriter(store, CHUNK_SPANS)
     count = clamped = seen = 0
     try:
-        for block in _blocks(stream, json_lines):
-            table, block_clamped = spans_table(parse(block, json_lines))
-            pending.append(table)
+        for documents in _parsed(_blocks(stream, json_lines), json_lines):
+            table, block_clamped = spans_table(documents)
+            writer.add(table)
             count, clamped = count + table.num_rows, clamped + block_clamped
-            if sum(t.num_rows for t in pending) >= CHUNK_SPANS:
-                staged.append(stage_table(store, pa.concat_tables(pending)))
-                pending = []
             if progress:
                 position = raw.tell()
                 progress(position - seen, total, path.name)
                 seen = position
-        if sum(t.num_rows for t in pending):
-            staged.append(stage_table(store, pa.concat_tables(pending)))
+        staged = writer.finish()
     except (ArrowDeclined, OSError, EOFError, zlib.error):
-        discard(staged)
+        writer.abandon()
         return None
     except BaseException:
-        discard(staged)
+        writer.abandon()
         raise
     finally:
         stream.close()

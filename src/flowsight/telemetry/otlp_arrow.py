@@ -21,7 +21,6 @@ strict decoder, which store the same rows or name the bad line and field.
 
 from __future__ import annotations
 
-import io
 from functools import lru_cache
 
 import numpy as np
@@ -128,7 +127,10 @@ def parse(data: bytes, json_lines: bool, full: bool = False, numbers: bool = Fal
     block = max(PARSE_BLOCK_BYTES, longest + 1)
     try:
         table = pj.read_json(
-            io.BytesIO(data), pj.ReadOptions(block_size=block), parse_options=options
+            pa.BufferReader(pa.py_buffer(data)),
+            pj.ReadOptions(block_size=block),
+            parse_options=options,
+            memory_pool=pa.system_memory_pool(),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
         if not full and "unexpected field" in str(error):
@@ -185,9 +187,15 @@ def _only(values: pa.Array, allowed: np.ndarray) -> bool:
     return bool(allowed[_bytes(values)].all())
 
 
+def _numbers(values: pa.Array) -> np.ndarray:
+    """A null-free integer array as numpy, without a copy (`to_numpy` would import pandas)."""
+    dtype = np.dtype(values.type.to_pandas_dtype())
+    return np.frombuffer(values.buffers()[1], dtype)[values.offset :][: len(values)]
+
+
 def _flat(lists: pa.Array) -> tuple[pa.Array, np.ndarray]:
     """(items, index of the list each item came from)."""
-    parents = pc.list_parent_indices(lists).to_numpy(zero_copy_only=False)
+    parents = _numbers(pc.list_parent_indices(lists))
     return lists.flatten(), parents
 
 
@@ -224,7 +232,7 @@ def _texts(values: pa.StructArray) -> pa.Array:
 
 def _offsets(lists: pa.Array) -> pa.Array:
     """List offsets into `lists.flatten()` (a null list counts as empty)."""
-    lengths = pc.list_value_length(lists).fill_null(0).to_numpy(zero_copy_only=False)
+    lengths = _numbers(pc.list_value_length(lists).fill_null(0))
     return pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
 
 
@@ -240,7 +248,7 @@ class Attributes:
         _unique_keys(pa.ListArray.from_arrays(self.offsets, self.keys))
         self.texts = _texts(items.field("value"))
         encoded = self.keys.dictionary_encode()
-        self.codes = encoded.indices.to_numpy(zero_copy_only=False)
+        self.codes = _numbers(encoded.indices)
         self.names = {name: code for code, name in enumerate(encoded.dictionary.to_pylist())}
         self.filled = _lengths(self.texts) > 0
 
@@ -312,9 +320,9 @@ def _http_status(text: pa.Array) -> pa.Array:
     return text.cast(pa.int32())
 
 
-def _spans_and_services(documents: pa.Table) -> tuple[pa.StructArray, pa.Array]:
+def _spans_and_services(documents: pa.ListArray) -> tuple[pa.StructArray, pa.Array]:
     """Flatten resource -> scope -> span; each span's service.name (as text)."""
-    resources, _ = _flat(documents.column("resourceSpans").combine_chunks())
+    resources, _ = _flat(documents)
     scopes, scope_owner = _flat(resources.field("scopeSpans"))
     spans, span_owner = _flat(scopes.field("spans"))
     attributes = Attributes(resources.field("resource").field("attributes"))
@@ -324,7 +332,19 @@ def _spans_and_services(documents: pa.Table) -> tuple[pa.StructArray, pa.Array]:
 
 
 def spans_table(documents: pa.Table) -> tuple[pa.Table, int]:
-    """Rows of `spans.SCHEMA` for parsed documents, and how many durations were clamped."""
+    """Rows of `spans.SCHEMA` for parsed documents, and how many durations were clamped.
+
+    Each chunk Arrow parsed (a block of lines) is flattened on its own: combining them
+    first would copy every parsed column."""
+    tables, clamped = [], 0
+    for chunk in documents.column("resourceSpans").chunks:
+        table, chunk_clamped = _chunk_spans(chunk)
+        tables.append(table)
+        clamped += chunk_clamped
+    return pa.concat_tables(tables) if tables else SCHEMA.empty_table(), clamped
+
+
+def _chunk_spans(documents: pa.ListArray) -> tuple[pa.Table, int]:
     spans, service = _spans_and_services(documents)
     if spans.null_count:
         raise ArrowDeclined("a span that is null")
