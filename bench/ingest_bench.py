@@ -2,10 +2,11 @@
 json + pandas, on the same OTLP JSON Lines file, in one run.
 
     .venv/bin/python bench/ingest_bench.py --spans 357000
-    .venv/bin/python bench/ingest_bench.py --spans 10000000 --repeat 1
+    .venv/bin/python bench/ingest_bench.py --spans 10000000 --skip-pandas
 
 Each contender is a fresh process (imports included), timed with its peak RSS
-(wait4). The file is the Relecloud-like traffic of telemetry_bench.py, 2,000
+(wait4), writing to a fresh output (a store left by an earlier run would add a
+compaction to flowsight's time). The file is the Relecloud-like traffic of telemetry_bench.py, 2,000
 spans per export request. Both baselines extract what flowsight stores (ids,
 service, name, kind, status, start, duration, the HTTP attributes) to Parquet.
 """
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -81,8 +83,11 @@ frame.to_parquet(target, compression="zstd")
 """
 
 
-def _run(command: list[str]) -> tuple[float, float]:
-    """(seconds, peak RSS MiB) of one whole process."""
+def _run(command: list[str], output: Path) -> tuple[float, float]:
+    """(seconds, peak RSS MiB) of one whole process, writing to a fresh `output`."""
+    if output.is_dir():
+        shutil.rmtree(output)
+    output.unlink(missing_ok=True)
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     began = time.perf_counter()
     process = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL)
@@ -109,19 +114,21 @@ def main() -> None:
     (scratch / "hand_duckdb.py").write_text(HAND_DUCKDB)
     (scratch / "json_pandas.py").write_text(JSON_PANDAS)
     contenders = {
-        "flowsight ingest": lambda n: [sys.executable, "-m", "flowsight", "ingest",
-                                       str(source), "--db", str(scratch / f"db{n}")],
-        "hand DuckDB script": lambda n: [sys.executable, str(scratch / "hand_duckdb.py"),
-                                         str(source), str(scratch / f"hand{n}.parquet")],
-        "json + pandas": lambda n: [sys.executable, str(scratch / "json_pandas.py"),
-                                    str(source), str(scratch / f"pandas{n}.parquet")],
+        "flowsight ingest": ([sys.executable, "-m", "flowsight", "ingest", str(source), "--db"],
+                             scratch / "db"),
+        "hand DuckDB script": ([sys.executable, str(scratch / "hand_duckdb.py"), str(source)],
+                               scratch / "hand.parquet"),
+        "json + pandas": ([sys.executable, str(scratch / "json_pandas.py"), str(source)],
+                          scratch / "pandas.parquet"),
     }  # fmt: skip
     if options.skip_pandas:
         del contenders["json + pandas"]
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
-    for run in range(options.repeat):
-        for name, command in contenders.items():
-            results[name].append(_run(command(run)))
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    for _ in range(options.repeat):
+        for name, (command, output) in contenders.items():
+            results[name].append(_run([*command, str(output)], output))
+    print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     best = {name: min(runs) for name, runs in results.items()}
     ours = best["flowsight ingest"][0]
     for name, (seconds, peak) in best.items():

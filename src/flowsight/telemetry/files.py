@@ -37,6 +37,9 @@ from flowsight.telemetry.store import (
 
 #: Spans per staged segment: bounds memory while keeping segments large.
 CHUNK_SPANS = 500_000
+#: Spans per segment the Arrow path writes (row group by row group): large segments,
+#: which the compaction after an ingest leaves alone.
+SEGMENT_SPANS = 4_000_000
 #: JSON Lines read per Arrow block (then to the end of the line): bounds memory.
 READ_BYTES = 64 << 20
 #: A whole-file JSON document larger than this is left to DuckDB, which streams it.
@@ -233,7 +236,7 @@ def _arrow(
         return None
     json_lines, _, total = kind
     stream, raw = _open(path)
-    writer = SegmentWriter(store, CHUNK_SPANS)
+    writer = SegmentWriter(store, SEGMENT_SPANS)
     count = clamped = seen = 0
     try:
         for documents in _parsed(_blocks(stream, json_lines), json_lines):

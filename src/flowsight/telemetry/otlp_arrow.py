@@ -187,6 +187,29 @@ def _only(values: pa.Array, allowed: np.ndarray) -> bool:
     return bool(allowed[_bytes(values)].all())
 
 
+def _int(value: int, kind: pa.DataType = _I) -> pa.Scalar:
+    """A constant for compute calls, built from a buffer: `pa.scalar` (which compute calls
+    apply to plain Python values) imports pandas, a third of a second per process."""
+    data = np.array([value], dtype=kind.to_pandas_dtype())
+    return pa.Array.from_buffers(kind, 1, [None, pa.py_buffer(data)])[0]
+
+
+def _text(value: str) -> pa.Scalar:
+    data = value.encode()
+    offsets = np.array([0, len(data)], dtype=np.int32)
+    return pa.Array.from_buffers(pa.string(), 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)])[
+        0
+    ]
+
+
+def _array(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
+    """An integer numpy array as Arrow, without a copy (and without `pa.array`, which
+    imports pandas too)."""
+    kind = pa.from_numpy_dtype(values.dtype)
+    bitmap = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.Array.from_buffers(kind, len(values), [bitmap, pa.py_buffer(values)])
+
+
 def _numbers(values: pa.Array) -> np.ndarray:
     """A null-free integer array as numpy, without a copy (`to_numpy` would import pandas)."""
     dtype = np.dtype(values.type.to_pandas_dtype())
@@ -225,15 +248,15 @@ def _texts(values: pa.StructArray) -> pa.Array:
     else:
         _canonical_ints(integer)
     if flag.null_count == len(flag) and double.null_count == len(double):
-        return pc.coalesce(string, integer, pa.scalar(""))
-    flag_text = pc.if_else(flag, "true", "false")
-    return pc.coalesce(string, integer, flag_text, double, pa.scalar(""))
+        return pc.coalesce(string, integer, _text(""))
+    flag_text = pc.if_else(flag, _text("true"), _text("false"))
+    return pc.coalesce(string, integer, flag_text, double, _text(""))
 
 
 def _offsets(lists: pa.Array) -> pa.Array:
     """List offsets into `lists.flatten()` (a null list counts as empty)."""
-    lengths = _numbers(pc.list_value_length(lists).fill_null(0))
-    return pa.array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
+    lengths = _numbers(pc.list_value_length(lists).fill_null(_int(0, pa.int32())))
+    return _array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
 
 
 class Attributes:
@@ -262,13 +285,13 @@ class Attributes:
             hit &= self.filled
         index = np.full(size, -1, dtype=np.int64)
         index[self.owners[hit]] = np.flatnonzero(hit)
-        return self.texts.take(pa.array(index, mask=index < 0))
+        return self.texts.take(_array(index, valid=index >= 0))
 
 
 def _unique_keys(keys: pa.ListArray) -> None:
     """Decline when a list repeats a key (the decoder keeps the last value at the first
     place): checked once per distinct key sequence, of which real files have few."""
-    for signature in pc.unique(pc.binary_join(keys, "\x00")).to_pylist():
+    for signature in pc.unique(pc.binary_join(keys, _text("\x00"))).to_pylist():
         if signature is not None:
             names = signature.split("\x00")
             if len(names) != len(set(names)):
@@ -288,26 +311,28 @@ def _ids(values: pa.Array, digits: int, optional: bool) -> pa.Array:
     if not sized.all() or not _only(values, _HEX):
         raise ArrowDeclined(f"an id that is not {digits} hex digits")
     lowered = pc.ascii_lower(values)
-    return lowered.fill_null("") if optional else lowered
+    return lowered.fill_null(_text("")) if optional else lowered
 
 
 def _enum(values: pa.Array, highest: int) -> pa.Array:
-    values = values.fill_null(0)
-    _decline(pc.or_(pc.less(values, 0), pc.greater(values, highest)), "an enum out of range")
+    values = values.fill_null(_int(0))
+    _decline(
+        pc.or_(pc.less(values, _int(0)), pc.greater(values, _int(highest))), "an enum out of range"
+    )
     return values.cast(pa.int8())
 
 
 def _nanos(values: pa.Array) -> pa.Array:
     """Decimal digits within int64; null or "" is 0, as `value or 0` makes it."""
     if pa.types.is_integer(values.type):
-        _decline(pc.less(values, 0), "a negative timestamp")
-        return values.fill_null(0)
+        _decline(pc.less(values, _int(0)), "a negative timestamp")
+        return values.fill_null(_int(0))
     if not _only(values, _DIGITS):
         raise ArrowDeclined("a timestamp that is not decimal digits")
     if (_lengths(values) == 0).sum() > values.null_count:
-        values = pc.if_else(pc.equal(values, ""), pa.scalar(None, pa.string()), values)
+        values = pc.if_else(pc.equal(values, _text("")), pa.nulls(1, pa.string())[0], values)
     try:
-        return values.cast(pa.int64()).fill_null(0)
+        return values.cast(pa.int64()).fill_null(_int(0))
     except pa.ArrowInvalid:
         raise ArrowDeclined("a timestamp past int64") from None
 
@@ -327,8 +352,8 @@ def _spans_and_services(documents: pa.ListArray) -> tuple[pa.StructArray, pa.Arr
     spans, span_owner = _flat(scopes.field("spans"))
     attributes = Attributes(resources.field("resource").field("attributes"))
     service = attributes.lookup("service.name", len(resources), nonempty=False)
-    service = service.fill_null("unknown_service")
-    return spans, service.take(pa.array(scope_owner[span_owner]))
+    service = service.fill_null(_text("unknown_service"))
+    return spans, service.take(_array(scope_owner[span_owner]))
 
 
 def spans_table(documents: pa.Table) -> tuple[pa.Table, int]:
@@ -357,21 +382,21 @@ def _chunk_spans(documents: pa.ListArray) -> tuple[pa.Table, int]:
     }
     start = _nanos(spans.field("startTimeUnixNano"))
     end = _nanos(spans.field("endTimeUnixNano"))
-    usable = pc.and_(pc.greater(start, 0), pc.greater_equal(end, start))
+    usable = pc.and_(pc.greater(start, _int(0)), pc.greater_equal(end, start))
     path = _first(found, _PATH_KEYS)
     columns = {
         "trace_id": _ids(spans.field("traceId"), 32, False),
         "span_id": _ids(spans.field("spanId"), 16, False),
         "parent_span_id": _ids(spans.field("parentSpanId"), 16, True),
         "service": service,
-        "name": spans.field("name").fill_null(""),
+        "name": spans.field("name").fill_null(_text("")),
         "kind": _enum(spans.field("kind"), 5),
         "status": _enum(spans.field("status").field("code"), 2),
         "start_ns": start,
-        "duration_ns": pc.if_else(usable, pc.subtract(end, start), 0),
+        "duration_ns": pc.if_else(usable, pc.subtract(end, start), _int(0)),
         "http_method": _first(found, _METHOD_KEYS),
         "http_route": found["http.route"],
-        "url_path": pc.list_element(pc.split_pattern(path, "?", max_splits=1), 0),
+        "url_path": pc.list_element(pc.split_pattern(path, "?", max_splits=1), _int(0)),
         "http_status": _http_status(_first(found, _STATUS_KEYS)),
         "enduser": _first(found, _USER_KEYS),
         "synthetic": found["user_agent.synthetic.type"],

@@ -30,40 +30,57 @@ _STATISTICS = [name for name in SCHEMA.names if name not in _PER_SPAN]
 
 
 class SegmentWriter:
-    """Collects span tables and stages a segment per `spans_per_segment` rows, in a
-    worker thread, at most one segment in flight (memory stays bounded)."""
+    """Appends span tables to a staged segment as row groups, in a worker thread with at
+    most one table in flight (memory stays bounded); a new segment every
+    `spans_per_segment` rows."""
 
     def __init__(self, store: TelemetryStore, spans_per_segment: int) -> None:
         self.store = store
         self.spans_per_segment = spans_per_segment
         self.staged: list[Path] = []
-        self._pending: list[pa.Table] = []
+        self._open: tuple[Path, pq.ParquetWriter] | None = None
         self._rows = 0
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="segment-writer")
-        self._writing: Future[Path] | None = None
+        self._writing: Future[None] | None = None
 
     def add(self, table: pa.Table) -> None:
-        self._pending.append(table)
+        self._wait()
+        self._writing = self._worker.submit(self._write, table)
+
+    def _write(self, table: pa.Table) -> None:
+        if self._open is None:
+            path = self.store.tmp_dir / staged_name()
+            self.staged.append(path)
+            writer = pq.ParquetWriter(
+                path,
+                SCHEMA,
+                compression="zstd",
+                use_dictionary=_DICTIONARY,
+                write_statistics=_STATISTICS,
+            )
+            self._open, self._rows = (path, writer), 0
+        self._open[1].write_table(table.cast(SCHEMA))
         self._rows += table.num_rows
         if self._rows >= self.spans_per_segment:
-            self._flush()
+            self._close()
 
-    def _flush(self) -> None:
-        self._wait()
-        table = pa.concat_tables(self._pending)
-        self._pending, self._rows = [], 0
-        self._writing = self._worker.submit(_stage, self.store, table)
+    def _close(self) -> None:
+        if self._open is not None:
+            path, writer = self._open
+            self._open = None
+            writer.close()
+            with open(path, "rb+") as handle:
+                os.fsync(handle.fileno())
 
     def _wait(self) -> None:
         if self._writing is not None:
-            self.staged.append(self._writing.result())
-            self._writing = None
+            writing, self._writing = self._writing, None
+            writing.result()
 
     def finish(self) -> list[Path]:
-        """Stage what is left; the staged segments, ready to publish."""
-        if self._rows:
-            self._flush()
+        """Close the last segment; the staged segments, ready to publish."""
         self._wait()
+        self._worker.submit(self._close).result()
         self._worker.shutdown()
         return self.staged
 
@@ -71,26 +88,9 @@ class SegmentWriter:
         """Delete every staged segment (the file goes to another decoder)."""
         try:
             self._wait()
-        except Exception:  # the segment being written is discarded anyway
-            self._writing = None
+            self._close()
+        except Exception:  # the segments are discarded anyway
+            self._open = None
         self._worker.shutdown()
         discard(self.staged)
         self.staged = []
-
-
-def _stage(store: TelemetryStore, table: pa.Table) -> Path:
-    staged = store.tmp_dir / staged_name()
-    try:
-        pq.write_table(
-            table.cast(SCHEMA),
-            staged,
-            compression="zstd",
-            use_dictionary=_DICTIONARY,
-            write_statistics=_STATISTICS,
-        )
-        with open(staged, "rb+") as handle:
-            os.fsync(handle.fileno())
-    except BaseException:
-        staged.unlink(missing_ok=True)
-        raise
-    return staged
