@@ -28,6 +28,20 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.json as pj
 
+from flowsight.telemetry.arrow_buffers import (
+    BLANK,
+    DIGITS,
+    HEX,
+    byte_lengths,
+    flat,
+    from_numpy,
+    int_scalar,
+    offsets,
+    only,
+    text_scalar,
+    to_numpy,
+    value_bytes,
+)
 from flowsight.telemetry.spans import SCHEMA
 
 #: Arrow parses a block per thread; a longer line gets a block of its own size.
@@ -89,18 +103,6 @@ _USER_KEYS = ("enduser.id", "user.id")
 _CANONICAL_INT = "^(0|-?[1-9][0-9]*)$"
 
 
-def _byte_set(characters: bytes) -> np.ndarray:
-    table = np.zeros(256, dtype=bool)
-    table[list(characters)] = True
-    return table
-
-
-_DIGITS = _byte_set(b"0123456789")
-#: Bytes a blank line may start with (what bytes.strip() strips).
-_BLANK = _byte_set(b" \t\n\r\x0b\x0c")
-_HEX = _byte_set(b"0123456789abcdefABCDEF")
-
-
 class ArrowDeclined(Exception):
     """The file is not one the Arrow path decodes exactly; use an exact path."""
 
@@ -158,7 +160,7 @@ def _lines(data: bytes) -> tuple[int, int]:
     begins, ends = bounds[:-1], bounds[1:] - 1
     raw = np.frombuffer(data, np.uint8)
     heads = raw[np.minimum(begins, len(raw) - 1)] if len(raw) else begins
-    maybe = np.flatnonzero((begins >= ends) | _BLANK[heads])
+    maybe = np.flatnonzero((begins >= ends) | BLANK[heads])
     blank = sum(not data[begins[i] : ends[i]].strip() for i in maybe.tolist())
     return len(begins) - blank, int((ends - begins).max())
 
@@ -168,69 +170,15 @@ def _decline(failed: pa.Array, why: str) -> None:
         raise ArrowDeclined(why)
 
 
-def _lengths(values: pa.Array) -> np.ndarray:
-    """Byte length of each string (0 for null)."""
-    return np.diff(np.frombuffer(values.buffers()[1], np.int32)[values.offset :][: len(values) + 1])
-
-
-def _bytes(values: pa.Array) -> np.ndarray:
-    """All the bytes of a string array's values, back to back (null ones hold none)."""
-    offsets = np.frombuffer(values.buffers()[1], np.int32)[values.offset :][: len(values) + 1]
-    data = values.buffers()[2]
-    if data is None or not len(offsets):
-        return np.zeros(0, np.uint8)
-    return np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]]
-
-
-def _only(values: pa.Array, allowed: np.ndarray) -> bool:
-    """Whether every byte of every value is in the allowed set (a 256-entry table)."""
-    return bool(allowed[_bytes(values)].all())
-
-
-def _int(value: int, kind: pa.DataType = _I) -> pa.Scalar:
-    """A constant for compute calls, built from a buffer: `pa.scalar` (which compute calls
-    apply to plain Python values) imports pandas, a third of a second per process."""
-    data = np.array([value], dtype=kind.to_pandas_dtype())
-    return pa.Array.from_buffers(kind, 1, [None, pa.py_buffer(data)])[0]
-
-
-def _text(value: str) -> pa.Scalar:
-    data = value.encode()
-    offsets = np.array([0, len(data)], dtype=np.int32)
-    return pa.Array.from_buffers(pa.string(), 1, [None, pa.py_buffer(offsets), pa.py_buffer(data)])[
-        0
-    ]
-
-
-def _array(values: np.ndarray, valid: np.ndarray | None = None) -> pa.Array:
-    """An integer numpy array as Arrow, without a copy (and without `pa.array`, which
-    imports pandas too)."""
-    kind = pa.from_numpy_dtype(values.dtype)
-    bitmap = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
-    return pa.Array.from_buffers(kind, len(values), [bitmap, pa.py_buffer(values)])
-
-
-def _numbers(values: pa.Array) -> np.ndarray:
-    """A null-free integer array as numpy, without a copy (`to_numpy` would import pandas)."""
-    dtype = np.dtype(values.type.to_pandas_dtype())
-    return np.frombuffer(values.buffers()[1], dtype)[values.offset :][: len(values)]
-
-
-def _flat(lists: pa.Array) -> tuple[pa.Array, np.ndarray]:
-    """(items, index of the list each item came from)."""
-    parents = _numbers(pc.list_parent_indices(lists))
-    return lists.flatten(), parents
-
-
 def _canonical_ints(values: pa.Array) -> None:
     """Decline ints the decoder would rewrite (`str(int(text))`: leading zeros, a sign)."""
     if values.null_count == len(values):
         return
-    lengths, raw = _lengths(values), _bytes(values)
+    lengths, raw = byte_lengths(values), value_bytes(values)
     present = lengths > 0
     firsts = raw[(np.cumsum(lengths) - lengths)[present]]
     simple = (
-        bool(_DIGITS[raw].all())
+        bool(DIGITS[raw].all())
         and int(present.sum()) == len(values) - values.null_count
         and not (firsts[lengths[present] > 1] == ord("0")).any()
     )
@@ -248,32 +196,26 @@ def _texts(values: pa.StructArray) -> pa.Array:
     else:
         _canonical_ints(integer)
     if flag.null_count == len(flag) and double.null_count == len(double):
-        return pc.coalesce(string, integer, _text(""))
-    flag_text = pc.if_else(flag, _text("true"), _text("false"))
-    return pc.coalesce(string, integer, flag_text, double, _text(""))
-
-
-def _offsets(lists: pa.Array) -> pa.Array:
-    """List offsets into `lists.flatten()` (a null list counts as empty)."""
-    lengths = _numbers(pc.list_value_length(lists).fill_null(_int(0, pa.int32())))
-    return _array(np.concatenate([[0], np.cumsum(lengths)]).astype(np.int32))
+        return pc.coalesce(string, integer, text_scalar(""))
+    flag_text = pc.if_else(flag, text_scalar("true"), text_scalar("false"))
+    return pc.coalesce(string, integer, flag_text, double, text_scalar(""))
 
 
 class Attributes:
     """Every attribute of a list column, flat, checked as the decoder checks them."""
 
     def __init__(self, lists: pa.Array) -> None:
-        items, self.owners = _flat(lists)
+        items, self.owners = flat(lists)
         _decline(pc.is_null(items), "an attribute that is null")
         self.keys = items.field("key")
         _decline(pc.is_null(self.keys), "an attribute without a key")
-        self.offsets = _offsets(lists)
+        self.offsets = offsets(lists)
         _unique_keys(pa.ListArray.from_arrays(self.offsets, self.keys))
         self.texts = _texts(items.field("value"))
         encoded = self.keys.dictionary_encode()
-        self.codes = _numbers(encoded.indices)
+        self.codes = to_numpy(encoded.indices)
         self.names = {name: code for code, name in enumerate(encoded.dictionary.to_pylist())}
-        self.filled = _lengths(self.texts) > 0
+        self.filled = byte_lengths(self.texts) > 0
 
     def lookup(self, key: str, size: int, nonempty: bool = True) -> pa.Array:
         """Per owner (of `size`), the text of attribute `key` (when non-empty), else null."""
@@ -285,13 +227,13 @@ class Attributes:
             hit &= self.filled
         index = np.full(size, -1, dtype=np.int64)
         index[self.owners[hit]] = np.flatnonzero(hit)
-        return self.texts.take(_array(index, valid=index >= 0))
+        return self.texts.take(from_numpy(index, valid=index >= 0))
 
 
 def _unique_keys(keys: pa.ListArray) -> None:
     """Decline when a list repeats a key (the decoder keeps the last value at the first
     place): checked once per distinct key sequence, of which real files have few."""
-    for signature in pc.unique(pc.binary_join(keys, _text("\x00"))).to_pylist():
+    for signature in pc.unique(pc.binary_join(keys, text_scalar("\x00"))).to_pylist():
         if signature is not None:
             names = signature.split("\x00")
             if len(names) != len(set(names)):
@@ -304,20 +246,21 @@ def _first(found: dict[str, pa.Array], keys: tuple[str, ...]) -> pa.Array:
 
 def _ids(values: pa.Array, digits: int, optional: bool) -> pa.Array:
     """Hex ids, lower-cased; an optional one may be null or "" (stored as "")."""
-    lengths = _lengths(values)
+    lengths = byte_lengths(values)
     sized = (lengths == digits) | ((lengths == 0) & optional)
     if not optional and values.null_count:
         raise ArrowDeclined("a span without an id")
-    if not sized.all() or not _only(values, _HEX):
+    if not sized.all() or not only(values, HEX):
         raise ArrowDeclined(f"an id that is not {digits} hex digits")
     lowered = pc.ascii_lower(values)
-    return lowered.fill_null(_text("")) if optional else lowered
+    return lowered.fill_null(text_scalar("")) if optional else lowered
 
 
 def _enum(values: pa.Array, highest: int) -> pa.Array:
-    values = values.fill_null(_int(0))
+    values = values.fill_null(int_scalar(0))
     _decline(
-        pc.or_(pc.less(values, _int(0)), pc.greater(values, _int(highest))), "an enum out of range"
+        pc.or_(pc.less(values, int_scalar(0)), pc.greater(values, int_scalar(highest))),
+        "an enum out of range",
     )
     return values.cast(pa.int8())
 
@@ -325,35 +268,35 @@ def _enum(values: pa.Array, highest: int) -> pa.Array:
 def _nanos(values: pa.Array) -> pa.Array:
     """Decimal digits within int64; null or "" is 0, as `value or 0` makes it."""
     if pa.types.is_integer(values.type):
-        _decline(pc.less(values, _int(0)), "a negative timestamp")
-        return values.fill_null(_int(0))
-    if not _only(values, _DIGITS):
+        _decline(pc.less(values, int_scalar(0)), "a negative timestamp")
+        return values.fill_null(int_scalar(0))
+    if not only(values, DIGITS):
         raise ArrowDeclined("a timestamp that is not decimal digits")
-    if (_lengths(values) == 0).sum() > values.null_count:
-        values = pc.if_else(pc.equal(values, _text("")), pa.nulls(1, pa.string())[0], values)
+    if (byte_lengths(values) == 0).sum() > values.null_count:
+        values = pc.if_else(pc.equal(values, text_scalar("")), pa.nulls(1, pa.string())[0], values)
     try:
-        return values.cast(pa.int64()).fill_null(_int(0))
+        return values.cast(pa.int64()).fill_null(int_scalar(0))
     except pa.ArrowInvalid:
         raise ArrowDeclined("a timestamp past int64") from None
 
 
 def _http_status(text: pa.Array) -> pa.Array:
     """`spans._status_code` for plain digits; other text (which it parses as a float) declines."""
-    lengths = _lengths(text)
-    if not _only(text, _DIGITS) or (lengths > 9).any():
+    lengths = byte_lengths(text)
+    if not only(text, DIGITS) or (lengths > 9).any():
         raise ArrowDeclined("an HTTP status that is not plain digits")
     return text.cast(pa.int32())
 
 
 def _spans_and_services(documents: pa.ListArray) -> tuple[pa.StructArray, pa.Array]:
     """Flatten resource -> scope -> span; each span's service.name (as text)."""
-    resources, _ = _flat(documents)
-    scopes, scope_owner = _flat(resources.field("scopeSpans"))
-    spans, span_owner = _flat(scopes.field("spans"))
+    resources, _ = flat(documents)
+    scopes, scope_owner = flat(resources.field("scopeSpans"))
+    spans, span_owner = flat(scopes.field("spans"))
     attributes = Attributes(resources.field("resource").field("attributes"))
     service = attributes.lookup("service.name", len(resources), nonempty=False)
-    service = service.fill_null(_text("unknown_service"))
-    return spans, service.take(_array(scope_owner[span_owner]))
+    service = service.fill_null(text_scalar("unknown_service"))
+    return spans, service.take(from_numpy(scope_owner[span_owner]))
 
 
 def spans_table(documents: pa.Table) -> tuple[pa.Table, int]:
@@ -382,21 +325,21 @@ def _chunk_spans(documents: pa.ListArray) -> tuple[pa.Table, int]:
     }
     start = _nanos(spans.field("startTimeUnixNano"))
     end = _nanos(spans.field("endTimeUnixNano"))
-    usable = pc.and_(pc.greater(start, _int(0)), pc.greater_equal(end, start))
+    usable = pc.and_(pc.greater(start, int_scalar(0)), pc.greater_equal(end, start))
     path = _first(found, _PATH_KEYS)
     columns = {
         "trace_id": _ids(spans.field("traceId"), 32, False),
         "span_id": _ids(spans.field("spanId"), 16, False),
         "parent_span_id": _ids(spans.field("parentSpanId"), 16, True),
         "service": service,
-        "name": spans.field("name").fill_null(_text("")),
+        "name": spans.field("name").fill_null(text_scalar("")),
         "kind": _enum(spans.field("kind"), 5),
         "status": _enum(spans.field("status").field("code"), 2),
         "start_ns": start,
-        "duration_ns": pc.if_else(usable, pc.subtract(end, start), _int(0)),
+        "duration_ns": pc.if_else(usable, pc.subtract(end, start), int_scalar(0)),
         "http_method": _first(found, _METHOD_KEYS),
         "http_route": found["http.route"],
-        "url_path": pc.list_element(pc.split_pattern(path, "?", max_splits=1), _int(0)),
+        "url_path": pc.list_element(pc.split_pattern(path, "?", max_splits=1), int_scalar(0)),
         "http_status": _http_status(_first(found, _STATUS_KEYS)),
         "enduser": _first(found, _USER_KEYS),
         "synthetic": found["user_agent.synthetic.type"],

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from test_engine_ingest import VARIED, _kv, _line, _span
 
 from flowsight.errors import MalformedTelemetry
-from flowsight.telemetry import files, ingest_files, open_store
+from flowsight.telemetry import files, ingest_files, open_store, otlp_arrow
 from flowsight.telemetry.files import IngestReport, _python_ingest
 from flowsight.telemetry.otlp_arrow import ArrowDeclined, parse, spans_table
 from flowsight.telemetry.otlp_json import decode_traces, parse_documents, parse_json
@@ -101,8 +101,10 @@ def _span_id(row: dict) -> str:
     return row["span_id"]
 
 
-def test_varied_spans_store_what_the_strict_decoder_stores():
-    data = _text(*VARIED).replace(b'"0042"', b'"42"')
+@pytest.mark.parametrize("parse_block", [1, 4 << 20])
+def test_varied_spans_store_what_the_strict_decoder_stores(monkeypatch, parse_block: int):
+    monkeypatch.setattr(otlp_arrow, "PARSE_BLOCK_BYTES", parse_block)  # 1: a chunk per line
+    data = _text(*VARIED, _relecloud_line(100, 3)).replace(b'"0042"', b'"42"')
     assert _arrow_rows(data) == _python_rows(data)
     rows = _arrow_rows(data)[0]
     assert rows[0]["http_status"] == 503 and rows[0]["parent_span_id"] == "00000000000000aa"
