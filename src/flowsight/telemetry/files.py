@@ -16,12 +16,12 @@ from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 
 import pyarrow as pa
 
 from flowsight.errors import InputError, MalformedTelemetry
-from flowsight.telemetry.otlp_arrow import ArrowDeclined, parse, spans_table
+from flowsight.telemetry.otlp_arrow import ArrowDeclined, BlockParser, spans_table
 from flowsight.telemetry.otlp_duckdb import MAX_LINE_BYTES, EngineDeclined, stage_json_lines
 from flowsight.telemetry.otlp_json import decode_traces, parse_documents, parse_json
 from flowsight.telemetry.otlp_proto import decode_request, framed_messages, parse_message
@@ -216,15 +216,32 @@ def _blocks(stream: IO[bytes], json_lines: bool) -> Iterator[bytes]:
 def _parsed(blocks: Iterator[bytes], json_lines: bool) -> Iterator[pa.Table]:
     """Blocks parsed one ahead, in a worker thread: Arrow parses the next block while
     this thread flattens the last one (both release the GIL)."""
+    parser: BlockParser | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="json-parse") as worker:
         ahead: Future[pa.Table] | None = None
         for block in blocks:
-            following = worker.submit(parse, block, json_lines)
+            parser = parser or BlockParser(json_lines, _sample(block) if json_lines else None)
+            following = worker.submit(parser, block)
             if ahead is not None:
                 yield ahead.result()
             ahead = following
         if ahead is not None:
             yield ahead.result()
+
+
+def _sample(block: bytes) -> Any:
+    """The first document of a block of JSON Lines (None if it is not one)."""
+    start = 0
+    while start < len(block):
+        end = block.find(b"\n", start)
+        line = block[start : len(block) if end < 0 else end]
+        if line.strip():
+            try:
+                return json.loads(line)
+            except (ValueError, RecursionError):
+                return None
+        start = len(block) if end < 0 else end + 1
+    return None
 
 
 def _arrow(

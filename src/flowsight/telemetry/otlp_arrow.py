@@ -21,7 +21,7 @@ strict decoder, which store the same rows or name the bad line and field.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -42,59 +42,19 @@ from flowsight.telemetry.arrow_buffers import (
     to_numpy,
     value_bytes,
 )
+from flowsight.telemetry.otlp_schema import (
+    ATTRIBUTES,
+    BOOL,
+    STATUS,
+    child,
+    fields_used,
+    schema_for,
+    uses_numbers,
+)
 from flowsight.telemetry.spans import SCHEMA
 
 #: Arrow parses a block per thread; a longer line gets a block of its own size.
 PARSE_BLOCK_BYTES = 4 << 20
-
-_S, _I = pa.string(), pa.int64()
-_DROPPED = ("droppedAttributesCount", _I)
-
-
-@lru_cache(maxsize=4)
-def document_schema(full: bool, numbers: bool) -> pa.Schema:
-    """The OTLP JSON TracesData schema: every field of it (`full`), or only those stored;
-    64-bit integers (timestamps, intValue) as decimal strings or, with `numbers`, as
-    JSON numbers (each file may use either, consistently).
-
-    Fields the reader does not expect make the parse fail. The narrow schema parses
-    about twice as fast (Arrow fills every absent field with nulls), so files that
-    carry no more than the stored fields are read with it.
-    """
-    extra = (lambda *fields: list(fields)) if full else (lambda *fields: [])
-    i64 = _I if numbers else _S
-    value = pa.struct(
-        [("stringValue", _S), ("intValue", i64), ("boolValue", pa.bool_()), ("doubleValue", _S)]
-    )
-    kv = pa.list_(pa.struct([("key", _S), ("value", value)]))
-    event = pa.struct([("timeUnixNano", i64), ("name", _S), ("attributes", kv), _DROPPED])
-    link = pa.struct(
-        [("traceId", _S), ("spanId", _S), ("traceState", _S), ("flags", _I),
-         ("attributes", kv), _DROPPED]
-    )  # fmt: skip
-    span = pa.struct(
-        [
-            ("traceId", _S), ("spanId", _S), ("parentSpanId", _S), ("name", _S), ("kind", _I),
-            ("startTimeUnixNano", i64), ("endTimeUnixNano", i64), ("attributes", kv),
-            ("status", pa.struct([("code", _I), *extra(("message", _S))])),
-            *extra(("traceState", _S), ("flags", _I), _DROPPED, ("events", pa.list_(event)),
-                   ("droppedEventsCount", _I), ("links", pa.list_(link)),
-                   ("droppedLinksCount", _I)),
-        ]
-    )  # fmt: skip
-    scope = pa.struct([("name", _S), ("version", _S), ("attributes", kv), _DROPPED])
-    scope_spans = pa.struct(
-        [("spans", pa.list_(span)), *extra(("scope", scope), ("schemaUrl", _S))]
-    )
-    resource_spans = pa.struct(
-        [
-            ("resource", pa.struct([("attributes", kv), *extra(_DROPPED)])),
-            ("scopeSpans", pa.list_(scope_spans)),
-            *extra(("schemaUrl", _S)),
-        ]
-    )
-    return pa.schema([("resourceSpans", pa.list_(resource_spans))])
-
 
 _METHOD_KEYS = ("http.request.method", "http.method")
 _STATUS_KEYS = ("http.response.status_code", "http.status_code")
@@ -107,12 +67,54 @@ class ArrowDeclined(Exception):
     """The file is not one the Arrow path decodes exactly; use an exact path."""
 
 
-def parse(data: bytes, json_lines: bool, full: bool = False, numbers: bool = False) -> pa.Table:
-    """Documents of a block (whole lines, or a whole file) as nested Arrow columns.
+class BlockParser:
+    """Parses blocks of one file with the schema of the fields its first document uses,
+    moving for good to the full schema when a block brings others, and to int64 as JSON
+    numbers when a block sends them (a block that mixes both encodings declines)."""
 
-    Tried with the narrow schema and int64 as strings first; then, if a field it lacks
-    is met, the full one, and if a number is met where a string was expected, numbers.
-    """
+    def __init__(self, json_lines: bool, sample: Any = None) -> None:
+        self.json_lines = json_lines
+        self.fields = fields_used(sample) if sample is not None else None
+        self.numbers = uses_numbers(sample)
+
+    def __call__(self, data: bytes) -> pa.Table:
+        _check_text(data)
+        documents, longest = _lines(data) if self.json_lines else (0, len(data))
+        while True:
+            try:
+                table = self._read(data, max(PARSE_BLOCK_BYTES, longest + 1))
+                break
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
+                if self.fields is not None and "unexpected field" in str(error):
+                    self.fields = None
+                elif not self.numbers and "changed from string to number" in str(error):
+                    self.numbers = True
+                else:
+                    raise ArrowDeclined(str(error)) from None
+        if self.json_lines and table.num_rows != documents:
+            raise ArrowDeclined("a line holds more than one JSON document")
+        return table
+
+    def _read(self, data: bytes, block: int) -> pa.Table:
+        options = pj.ParseOptions(
+            explicit_schema=schema_for(self.fields, self.numbers),
+            unexpected_field_behavior="error",
+            newlines_in_values=not self.json_lines,
+        )
+        return pj.read_json(
+            pa.BufferReader(pa.py_buffer(data)),
+            pj.ReadOptions(block_size=block),
+            parse_options=options,
+            memory_pool=pa.system_memory_pool(),
+        )
+
+
+def parse(data: bytes, json_lines: bool) -> pa.Table:
+    """Documents of a block (whole lines, or a whole file) as nested Arrow columns."""
+    return BlockParser(json_lines)(data)
+
+
+def _check_text(data: bytes) -> None:
     if not data.isascii():
         if b"\xef\xbb\xbf" in data:
             raise ArrowDeclined("a byte-order mark")
@@ -120,29 +122,6 @@ def parse(data: bytes, json_lines: bool, full: bool = False, numbers: bool = Fal
             data.decode("utf-8")
         except UnicodeDecodeError:
             raise ArrowDeclined("not valid UTF-8") from None
-    documents, longest = _lines(data) if json_lines else (0, len(data))
-    options = pj.ParseOptions(
-        explicit_schema=document_schema(full, numbers),
-        unexpected_field_behavior="error",
-        newlines_in_values=not json_lines,
-    )
-    block = max(PARSE_BLOCK_BYTES, longest + 1)
-    try:
-        table = pj.read_json(
-            pa.BufferReader(pa.py_buffer(data)),
-            pj.ReadOptions(block_size=block),
-            parse_options=options,
-            memory_pool=pa.system_memory_pool(),
-        )
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError) as error:
-        if not full and "unexpected field" in str(error):
-            return parse(data, json_lines, True, numbers)
-        if not numbers and "changed from string to number" in str(error):
-            return parse(data, json_lines, full, True)
-        raise ArrowDeclined(str(error)) from None
-    if json_lines and table.num_rows != documents:
-        raise ArrowDeclined("a line holds more than one JSON document")
-    return table
 
 
 def _lines(data: bytes) -> tuple[int, int]:
@@ -189,8 +168,8 @@ def _canonical_ints(values: pa.Array) -> None:
 
 def _texts(values: pa.StructArray) -> pa.Array:
     """AnyValue -> the stored text, as `otlp_json.any_value_text` gives it."""
-    string, integer = values.field("stringValue"), values.field("intValue")
-    flag, double = values.field("boolValue"), values.field("doubleValue")
+    string, integer = child(values, "stringValue"), child(values, "intValue")
+    flag, double = child(values, "boolValue", BOOL), child(values, "doubleValue")
     if pa.types.is_integer(integer.type):
         integer = integer.cast(pa.string())
     else:
@@ -207,11 +186,11 @@ class Attributes:
     def __init__(self, lists: pa.Array) -> None:
         items, self.owners = flat(lists)
         _decline(pc.is_null(items), "an attribute that is null")
-        self.keys = items.field("key")
+        self.keys = child(items, "key")
         _decline(pc.is_null(self.keys), "an attribute without a key")
         self.offsets = offsets(lists)
         _unique_keys(pa.ListArray.from_arrays(self.offsets, self.keys))
-        self.texts = _texts(items.field("value"))
+        self.texts = _texts(child(items, "value", pa.struct([])))
         encoded = self.keys.dictionary_encode()
         self.codes = to_numpy(encoded.indices)
         self.names = {name: code for code, name in enumerate(encoded.dictionary.to_pylist())}
@@ -291,9 +270,10 @@ def _http_status(text: pa.Array) -> pa.Array:
 def _spans_and_services(documents: pa.ListArray) -> tuple[pa.StructArray, pa.Array]:
     """Flatten resource -> scope -> span; each span's service.name (as text)."""
     resources, _ = flat(documents)
-    scopes, scope_owner = flat(resources.field("scopeSpans"))
-    spans, span_owner = flat(scopes.field("spans"))
-    attributes = Attributes(resources.field("resource").field("attributes"))
+    scopes, scope_owner = flat(child(resources, "scopeSpans", pa.list_(pa.struct([]))))
+    spans, span_owner = flat(child(scopes, "spans", pa.list_(pa.struct([]))))
+    resource = child(resources, "resource", pa.struct([]))
+    attributes = Attributes(child(resource, "attributes", ATTRIBUTES))
     service = attributes.lookup("service.name", len(resources), nonempty=False)
     service = service.fill_null(text_scalar("unknown_service"))
     return spans, service.take(from_numpy(scope_owner[span_owner]))
@@ -305,6 +285,8 @@ def spans_table(documents: pa.Table) -> tuple[pa.Table, int]:
     Each chunk Arrow parsed (a block of lines) is flattened on its own: combining them
     first would copy every parsed column."""
     tables, clamped = [], 0
+    if "resourceSpans" not in documents.column_names:
+        return SCHEMA.empty_table(), 0
     for chunk in documents.column("resourceSpans").chunks:
         table, chunk_clamped = _chunk_spans(chunk)
         tables.append(table)
@@ -317,24 +299,24 @@ def _chunk_spans(documents: pa.ListArray) -> tuple[pa.Table, int]:
     if spans.null_count:
         raise ArrowDeclined("a span that is null")
     size = len(spans)
-    attributes = Attributes(spans.field("attributes"))
+    attributes = Attributes(child(spans, "attributes", ATTRIBUTES))
     wanted = (*_METHOD_KEYS, *_STATUS_KEYS, *_PATH_KEYS, *_USER_KEYS)
     found = {
         key: attributes.lookup(key, size)
         for key in (*wanted, "http.route", "user_agent.synthetic.type")
     }
-    start = _nanos(spans.field("startTimeUnixNano"))
-    end = _nanos(spans.field("endTimeUnixNano"))
+    start = _nanos(child(spans, "startTimeUnixNano"))
+    end = _nanos(child(spans, "endTimeUnixNano"))
     usable = pc.and_(pc.greater(start, int_scalar(0)), pc.greater_equal(end, start))
     path = _first(found, _PATH_KEYS)
     columns = {
-        "trace_id": _ids(spans.field("traceId"), 32, False),
-        "span_id": _ids(spans.field("spanId"), 16, False),
-        "parent_span_id": _ids(spans.field("parentSpanId"), 16, True),
+        "trace_id": _ids(child(spans, "traceId"), 32, False),
+        "span_id": _ids(child(spans, "spanId"), 16, False),
+        "parent_span_id": _ids(child(spans, "parentSpanId"), 16, True),
         "service": service,
-        "name": spans.field("name").fill_null(text_scalar("")),
-        "kind": _enum(spans.field("kind"), 5),
-        "status": _enum(spans.field("status").field("code"), 2),
+        "name": child(spans, "name").fill_null(text_scalar("")),
+        "kind": _enum(child(spans, "kind", pa.int64()), 5),
+        "status": _enum(child(child(spans, "status", STATUS), "code", pa.int64()), 2),
         "start_ns": start,
         "duration_ns": pc.if_else(usable, pc.subtract(end, start), int_scalar(0)),
         "http_method": _first(found, _METHOD_KEYS),

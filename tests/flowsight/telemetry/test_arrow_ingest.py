@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import pyarrow as pa
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,7 +17,7 @@ from test_engine_ingest import VARIED, _kv, _line, _span
 from flowsight.errors import MalformedTelemetry
 from flowsight.telemetry import files, ingest_files, open_store, otlp_arrow
 from flowsight.telemetry.files import IngestReport, _python_ingest
-from flowsight.telemetry.otlp_arrow import ArrowDeclined, parse, spans_table
+from flowsight.telemetry.otlp_arrow import ArrowDeclined, BlockParser, spans_table
 from flowsight.telemetry.otlp_json import decode_traces, parse_documents, parse_json
 from flowsight.telemetry.spans import SpanColumns
 from flowsight.telemetry.store import connect
@@ -38,7 +39,21 @@ def _python_rows(data: bytes, json_lines: bool = True) -> tuple[list[dict], int]
 
 
 def _arrow_rows(data: bytes, json_lines: bool = True) -> tuple[list[dict], int]:
-    table, clamped = spans_table(parse(data, json_lines))
+    """Rows read with the full schema, and (JSON Lines) with the schema cut to the first
+    document's fields as files.py reads them: both must decline or agree."""
+    parsers = [BlockParser(json_lines)]
+    if json_lines:
+        parsers.append(BlockParser(True, files._sample(data)))
+    results: list[tuple[pa.Table, int] | None] = []
+    for parser in parsers:
+        try:
+            results.append(spans_table(parser(data)))
+        except ArrowDeclined:
+            results.append(None)
+    assert all(result == results[0] for result in results)
+    if results[0] is None:
+        raise ArrowDeclined("declined")
+    table, clamped = results[0]
     return table.to_pylist(), clamped
 
 
@@ -152,7 +167,7 @@ def test_arrow_declines_what_it_cannot_decode_exactly(span: dict):
     data = _text(_line(_span(2)), _line(_span(3, status={}), span))
     assert _arrow_rows(_text(_line(_span(2)), _line(_span(3, status={}))))
     with pytest.raises(ArrowDeclined):
-        spans_table(parse(data, True))
+        _arrow_rows(data)
 
 
 @pytest.mark.parametrize(
@@ -170,7 +185,7 @@ def test_arrow_declines_what_it_cannot_decode_exactly(span: dict):
 )
 def test_arrow_declines_documents_the_line_decoder_reads_differently(data: bytes):
     with pytest.raises(ArrowDeclined):
-        spans_table(parse(data, True))
+        _arrow_rows(data)
 
 
 def test_blank_lines_and_clamped_clocks_match_the_decoder(tmp_path: Path):
