@@ -97,6 +97,14 @@ def _whole_file_spans(stream: IO[bytes], path: Path) -> Iterator[SpanRecord]:
 
 def _json_lines(stream: IO[bytes], path: Path) -> bool:
     """Whether the file is JSON Lines: its first non-blank line is a whole JSON document."""
+    return _first_document(stream, path) is not _NOT_JSON_LINES
+
+
+_NOT_JSON_LINES = object()
+
+
+def _first_document(stream: IO[bytes], path: Path) -> Any:
+    """The first non-blank line as a JSON document, or _NOT_JSON_LINES when it is not one."""
     first = b""
     try:
         while not first:
@@ -108,12 +116,11 @@ def _json_lines(stream: IO[bytes], path: Path) -> bool:
     except (OSError, EOFError, zlib.error) as error:
         raise MalformedTelemetry(f"not a valid gzip file ({error})", str(path)) from None
     if not first.endswith(b"}"):
-        return False
+        return _NOT_JSON_LINES
     try:
-        json.loads(first)
+        return json.loads(first)
     except (ValueError, RecursionError):
-        return False
-    return True
+        return _NOT_JSON_LINES
 
 
 def _proto_spans(stream: IO[bytes], path: Path) -> Iterator[SpanRecord]:
@@ -144,7 +151,7 @@ def _engine(
     kind = _json_kind(path)
     if kind is None:
         return None
-    json_lines, compressed, total = kind
+    json_lines, compressed, total, _ = kind
     seen = [0]
 
     def advance(share: float) -> None:
@@ -185,14 +192,17 @@ def ingest_file(
     return _python_ingest(store, path, progress, report)
 
 
-def _json_kind(path: Path) -> tuple[bool, bool, int] | None:
-    """(JSON Lines?, compressed?, size on disk) of a JSON file; None for protobuf."""
+def _json_kind(path: Path) -> tuple[bool, bool, int, Any] | None:
+    """(JSON Lines?, compressed?, size on disk, first document) of a JSON file; None for
+    protobuf. The first document of JSON Lines tells which fields the file uses."""
     stream, raw = _open(path)
     try:
         total = os.fstat(raw.fileno()).st_size
         if _first_byte(stream, path) not in (b"{", b"["):
             return None
-        return _json_lines(stream, path), stream is not raw, total
+        first = _first_document(stream, path)
+        json_lines = first is not _NOT_JSON_LINES
+        return json_lines, stream is not raw, total, first if json_lines else None
     finally:
         stream.close()
         raw.close()
@@ -213,35 +223,18 @@ def _blocks(stream: IO[bytes], json_lines: bool) -> Iterator[bytes]:
         yield block
 
 
-def _parsed(blocks: Iterator[bytes], json_lines: bool) -> Iterator[pa.Table]:
+def _parsed(blocks: Iterator[bytes], parser: BlockParser) -> Iterator[pa.Table]:
     """Blocks parsed one ahead, in a worker thread: Arrow parses the next block while
     this thread flattens the last one (both release the GIL)."""
-    parser: BlockParser | None = None
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="json-parse") as worker:
         ahead: Future[pa.Table] | None = None
         for block in blocks:
-            parser = parser or BlockParser(json_lines, _sample(block) if json_lines else None)
             following = worker.submit(parser, block)
             if ahead is not None:
                 yield ahead.result()
             ahead = following
         if ahead is not None:
             yield ahead.result()
-
-
-def _sample(block: bytes) -> Any:
-    """The first document of a block of JSON Lines (None if it is not one)."""
-    start = 0
-    while start < len(block):
-        end = block.find(b"\n", start)
-        line = block[start : len(block) if end < 0 else end]
-        if line.strip():
-            try:
-                return json.loads(line)
-            except (ValueError, RecursionError):
-                return None
-        start = len(block) if end < 0 else end + 1
-    return None
 
 
 def _arrow(
@@ -251,12 +244,13 @@ def _arrow(
     kind = _json_kind(path)
     if kind is None:
         return None
-    json_lines, _, total = kind
+    json_lines, _, total, first = kind
     stream, raw = _open(path)
     writer = SegmentWriter(store, SEGMENT_SPANS)
     count = clamped = seen = 0
     try:
-        for documents in _parsed(_blocks(stream, json_lines), json_lines):
+        parser = BlockParser(json_lines, first)
+        for documents in _parsed(_blocks(stream, json_lines), parser):
             table, block_clamped = spans_table(documents)
             writer.add(table)
             count, clamped = count + table.num_rows, clamped + block_clamped

@@ -57,6 +57,7 @@ class SegmentWriter:
                 compression="zstd",
                 use_dictionary=_DICTIONARY,
                 write_statistics=_STATISTICS,
+                memory_pool=pa.system_memory_pool(),
             )
             self._open, self._rows = (path, writer), 0
         self._open[1].write_table(table.cast(SCHEMA))

@@ -38,12 +38,19 @@ def _python_rows(data: bytes, json_lines: bool = True) -> tuple[list[dict], int]
     return columns.table().to_pylist(), columns.clamped
 
 
+def _first_document(data: bytes) -> Any:
+    try:
+        return json.loads(next(line for line in data.split(b"\n") if line.strip()))
+    except (ValueError, StopIteration, RecursionError):
+        return None
+
+
 def _arrow_rows(data: bytes, json_lines: bool = True) -> tuple[list[dict], int]:
     """Rows read with the full schema, and (JSON Lines) with the schema cut to the first
     document's fields as files.py reads them: both must decline or agree."""
     parsers = [BlockParser(json_lines)]
     if json_lines:
-        parsers.append(BlockParser(True, files._sample(data)))
+        parsers.append(BlockParser(True, _first_document(data)))
     results: list[tuple[pa.Table, int] | None] = []
     for parser in parsers:
         try:
