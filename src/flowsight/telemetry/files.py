@@ -8,6 +8,7 @@ the store as it was and the message names the file and line.
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import os
@@ -237,10 +238,30 @@ def _parsed(blocks: Iterator[bytes], parser: BlockParser) -> Iterator[pa.Table]:
             yield ahead.result()
 
 
+@contextlib.contextmanager
+def _system_allocator() -> Iterator[None]:
+    """Arrow's default allocator (mimalloc) hands the large blocks of this path back to
+    the OS and faults them in again, block after block: about a tenth of the CPU time.
+    Buffers remember their pool, so switching the default for a while is safe."""
+    previous = pa.default_memory_pool()
+    pa.set_memory_pool(pa.system_memory_pool())
+    try:
+        yield
+    finally:
+        pa.set_memory_pool(previous)
+
+
 def _arrow(
     store: TelemetryStore, path: Path, progress: Progress | None, report: IngestReport | None
 ) -> int | None:
     """The Arrow path for JSON: spans published, or None when an exact path must decode."""
+    with _system_allocator():
+        return _arrow_ingest(store, path, progress, report)
+
+
+def _arrow_ingest(
+    store: TelemetryStore, path: Path, progress: Progress | None, report: IngestReport | None
+) -> int | None:
     kind = _json_kind(path)
     if kind is None:
         return None
