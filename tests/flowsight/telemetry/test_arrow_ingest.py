@@ -274,14 +274,16 @@ DOCUMENT = st.fixed_dictionaries({"resourceSpans": st.lists(RESOURCE, max_size=3
 @settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(documents=st.lists(DOCUMENT, min_size=1, max_size=3), ascii_only=st.booleans())
 def test_arrow_stores_what_the_decoder_stores_or_declines(documents, ascii_only: bool):
-    data = "".join(json.dumps(d, ensure_ascii=ascii_only) + "\n" for d in documents).encode()
-    try:
-        expected: tuple[list[dict], int] | None = _python_rows(data)
-    except MalformedTelemetry:
-        expected = None
-    try:
-        got = _arrow_rows(data)
-    except ArrowDeclined:
-        return
-    assert expected is not None, "Arrow accepted a file the strict decoder refuses"
-    assert got == expected
+    lines = "".join(json.dumps(d, ensure_ascii=ascii_only) + "\n" for d in documents)
+    pretty = "\n".join(json.dumps(d, ensure_ascii=ascii_only, indent=1) for d in documents)
+    for data, json_lines in ((lines.encode(), True), (pretty.encode(), False)):
+        try:
+            expected: tuple[list[dict], int] | None = _python_rows(data, json_lines)
+        except MalformedTelemetry:
+            expected = None
+        try:
+            got = _arrow_rows(data, json_lines)
+        except ArrowDeclined:
+            continue
+        assert expected is not None, "Arrow accepted a file the strict decoder refuses"
+        assert got == expected
