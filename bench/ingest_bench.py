@@ -83,6 +83,27 @@ frame.to_parquet(target, compression="zstd")
 """
 
 
+#: Not a contender: the floor of flowsight's design, `pyarrow.json` parsing the same
+#: 64 MB blocks with the schema flowsight cuts for this file, and nothing else.
+PARSE_FLOOR = """
+import json, sys
+import pyarrow as pa, pyarrow.json as pj
+from flowsight.telemetry.otlp_schema import fields_used, schema_for
+pa.set_memory_pool(pa.system_memory_pool())
+source = sys.argv[1]
+with open(source, "rb") as handle:
+    schema = schema_for(fields_used(json.loads(handle.readline())), False)
+    handle.seek(0)
+    options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
+    rows = 0
+    while block := handle.read(64 << 20):
+        block += handle.readline()
+        rows += pj.read_json(pa.BufferReader(block), pj.ReadOptions(block_size=4 << 20),
+                             parse_options=options).num_rows
+open(sys.argv[2], "w").write(str(rows))
+"""
+
+
 def _run(command: list[str], output: Path) -> tuple[float, float]:
     """(seconds, peak RSS MiB) of one whole process, writing to a fresh `output`."""
     if output.is_dir():
@@ -104,6 +125,9 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=1)
     parser.add_argument("--dir", type=Path, default=None)
     parser.add_argument("--skip-pandas", action="store_true", help="For the 10 M run.")
+    parser.add_argument(
+        "--floor", action="store_true", help="Also time pyarrow.json parsing alone (a floor)."
+    )
     options = parser.parse_args()
     scratch = options.dir or Path(tempfile.mkdtemp(prefix="ingest-bench-"))
     scratch.mkdir(parents=True, exist_ok=True)
@@ -113,6 +137,7 @@ def main() -> None:
     print(f"{options.spans:,} spans, {source.stat().st_size / 2**20:.0f} MiB of OTLP JSON Lines")
     (scratch / "hand_duckdb.py").write_text(HAND_DUCKDB)
     (scratch / "json_pandas.py").write_text(JSON_PANDAS)
+    (scratch / "parse_floor.py").write_text(PARSE_FLOOR)
     contenders = {
         "flowsight ingest": ([sys.executable, "-m", "flowsight", "ingest", str(source), "--db"],
                              scratch / "db"),
@@ -123,6 +148,11 @@ def main() -> None:
     }  # fmt: skip
     if options.skip_pandas:
         del contenders["json + pandas"]
+    if options.floor:
+        contenders["(floor) pyarrow.json parse only"] = (
+            [sys.executable, str(scratch / "parse_floor.py"), str(source)],
+            scratch / "floor.txt",
+        )
     results: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for _ in range(options.repeat):
