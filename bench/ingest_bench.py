@@ -84,7 +84,7 @@ frame.to_parquet(target, compression="zstd")
 
 
 #: Not a contender: the floor of flowsight's design, `pyarrow.json` parsing the same
-#: 64 MB blocks with the schema flowsight cuts for this file, and nothing else.
+#: 16 MB blocks with the schema flowsight cuts for this file, and nothing else.
 PARSE_FLOOR = """
 import json, sys
 import pyarrow as pa, pyarrow.json as pj
@@ -96,7 +96,7 @@ with open(source, "rb") as handle:
     handle.seek(0)
     options = pj.ParseOptions(explicit_schema=schema, unexpected_field_behavior="error")
     rows = 0
-    while block := handle.read(64 << 20):
+    while block := handle.read(16 << 20):
         block += handle.readline()
         rows += pj.read_json(pa.BufferReader(block), pj.ReadOptions(block_size=4 << 20),
                              parse_options=options).num_rows

@@ -41,8 +41,10 @@ CHUNK_SPANS = 500_000
 #: Spans per segment the Arrow path writes (row group by row group): large segments,
 #: which the compaction after an ingest leaves alone.
 SEGMENT_SPANS = 4_000_000
-#: JSON Lines read per Arrow block (then to the end of the line): bounds memory.
-READ_BYTES = 64 << 20
+#: JSON Lines read per Arrow block (then to the end of the line): bounds memory. Blocks
+#: under glibc's 32 MB mmap threshold are recycled by malloc instead of being mapped and
+#: faulted in afresh each time (measured: a third less system time than 64 MB blocks).
+READ_BYTES = 16 << 20
 #: A whole-file JSON document larger than this is left to DuckDB, which streams it.
 WHOLE_FILE_BYTES = 1 << 30
 GZIP_MAGIC = b"\x1f\x8b"
