@@ -1,22 +1,26 @@
 """OTLP JSON decoded by Arrow: the fast path of file ingest, columnar end to end.
 
-Why: `pyarrow.json` parses OTLP JSON into nested columns on every core at
-hundreds of MB/s, and Arrow compute flattens resource -> scope -> span and
-extracts the attributes without a Python loop per span. It beats DuckDB's
-`json_transform` plan, which needs a shape check per line.
+Why: `pyarrow.json` parses OTLP JSON into nested columns on every core, and
+Arrow compute (with numpy over the buffers) flattens resource -> scope -> span
+and extracts the attributes without a Python loop per span. Measured against
+the DuckDB plan (`json_transform` after a shape check per line) and a
+hand-written DuckDB script, it is the faster one (bench/README.md).
 
-The path is exact or it declines. The reader gets an explicit schema naming
-every field OTLP JSON defines for traces (`unexpected_field_behavior="error"`),
-so a field it does not know (a snake_case name, an `arrayValue`, a vendor
+The path is exact or it declines. The reader gets an explicit schema of OTLP
+JSON traces (otlp_schema: cut to the fields the file's first document uses, the
+full one when a block brings others) with `unexpected_field_behavior="error"`,
+so a field OTLP does not define (a snake_case name, an `arrayValue`, a vendor
 extension) fails the parse, and so does every type the schema does not expect
-(an int64 sent as a JSON number, `kind` as a string), a duplicate key, a lone
-surrogate, any syntax error. Since every field is typed, a document is never
-deeper than the schema, so the Python decoder's nesting limit is never the
-difference either. What parses is then checked as the Python decoder checks it
-(hex ids, enums in range, timestamps as decimal digits within int64, attribute
-keys unique, ints in canonical form, HTTP status as plain digits). Any doubt
-raises `ArrowDeclined`; the caller hands the file to the DuckDB path and then the
-strict decoder, which store the same rows or name the bad line and field.
+(`kind` as a string; a number where a decimal string is expected, unless the
+block uses numbers throughout, which a second schema reads), a duplicate key, a
+lone surrogate, any syntax error. Since every field is typed, a document is
+never deeper than the schema, so the Python decoder's nesting limit is never
+the difference either. What parses is then checked as the Python decoder checks
+it (hex ids, enums in range, timestamps as decimal digits within int64,
+attribute keys unique, ints in canonical form, HTTP status as plain digits).
+Any doubt raises `ArrowDeclined`; the caller hands the file to the DuckDB path
+and then the strict decoder, which store the same rows or name the bad line and
+field.
 """
 
 from __future__ import annotations

@@ -63,21 +63,33 @@ def fields_used(document: Any) -> frozenset[str] | None:
     """Dotted paths of the OTLP fields a (Python-parsed) document uses; None when it uses
     one OTLP does not define (the Arrow parse will then fail and decline)."""
     found: set[str] = set()
-    return frozenset(found) if _walk(document, _root(False), "", found) else None
+    return frozenset(found) if _walk(document, _tree(), "", found) else None
 
 
-def _walk(node: Any, kind: pa.DataType, path: str, found: set[str]) -> bool:
-    if pa.types.is_list(kind) and isinstance(node, list):
-        return all(_walk(item, kind.value_type, path, found) for item in node)
-    if pa.types.is_struct(kind) and isinstance(node, dict):
-        for key, value in node.items():
-            index = kind.get_field_index(key)
-            if index < 0:
-                return False
-            child = f"{path}.{key}" if path else key
-            found.add(child)
-            if not _walk(value, kind.field(index).type, child, found):
-                return False
+@lru_cache(maxsize=1)
+def _tree() -> dict[str, Any]:
+    """The full schema as nested dicts (lists see-through): walked per document."""
+
+    def of(kind: pa.DataType) -> Any:
+        while pa.types.is_list(kind):
+            kind = kind.value_type
+        return {field.name: of(field.type) for field in kind} if pa.types.is_struct(kind) else None
+
+    return of(_root(False))
+
+
+def _walk(node: Any, tree: dict[str, Any] | None, path: str, found: set[str]) -> bool:
+    if isinstance(node, list):
+        return all(_walk(item, tree, path, found) for item in node)
+    if tree is None or not isinstance(node, dict):
+        return True
+    for key, value in node.items():
+        if key not in tree:
+            return False
+        child_path = f"{path}.{key}" if path else key
+        found.add(child_path)
+        if not _walk(value, tree[key], child_path, found):
+            return False
     return True
 
 
