@@ -104,8 +104,9 @@ open(sys.argv[2], "w").write(str(rows))
 """
 
 
-def _run(command: list[str], output: Path) -> tuple[float, float]:
-    """(seconds, peak RSS MiB) of one whole process, writing to a fresh `output`."""
+def _run(command: list[str], output: Path) -> tuple[float, float, float]:
+    """(seconds, peak RSS MiB, CPU seconds) of one whole process, writing to a fresh
+    `output`. CPU seconds say more than wall time when other work shares the cores."""
     if output.is_dir():
         shutil.rmtree(output)
     output.unlink(missing_ok=True)
@@ -116,7 +117,7 @@ def _run(command: list[str], output: Path) -> tuple[float, float]:
     took = time.perf_counter() - began
     if os.waitstatus_to_exitcode(status) != 0:
         raise SystemExit(f"{command[:4]} failed")
-    return took, usage.ru_maxrss / 1024
+    return took, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime
 
 
 def main() -> None:
@@ -153,7 +154,7 @@ def main() -> None:
             [sys.executable, str(scratch / "parse_floor.py"), str(source)],
             scratch / "floor.txt",
         )
-    results: dict[str, list[tuple[float, float]]] = {name: [] for name in contenders}
+    results: dict[str, list[tuple[float, float, float]]] = {name: [] for name in contenders}
     print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     for _ in range(options.repeat):
         for name, (command, output) in contenders.items():
@@ -161,10 +162,10 @@ def main() -> None:
     print("load average after: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     best = {name: min(runs) for name, runs in results.items()}
     ours = best["flowsight ingest"][0]
-    for name, (seconds, peak) in best.items():
+    for name, (seconds, peak, cpu) in best.items():
         print(
             f"{name}: {seconds:.2f} s, {options.spans / seconds:,.0f} spans/s, peak "
-            f"{peak:.0f} MiB, flowsight is {seconds / ours:.2f}x as fast"
+            f"{peak:.0f} MiB, {cpu:.2f} CPU s, flowsight is {seconds / ours:.2f}x as fast"
         )
 
 
