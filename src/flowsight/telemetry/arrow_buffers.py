@@ -22,10 +22,11 @@ def byte_set(characters: bytes) -> np.ndarray:
     return table
 
 
-DIGITS = byte_set(b"0123456789")
 #: Bytes a blank line may start with (what bytes.strip() strips).
 BLANK = byte_set(b" \t\n\r\x0b\x0c")
-HEX = byte_set(b"0123456789abcdefABCDEF")
+#: Allowed bytes as inclusive ranges: compared with SIMD, where a table lookup gathers.
+DIGITS = ((ord("0"), ord("9")),)
+HEX = ((ord("0"), ord("9")), (ord("a"), ord("f")), (ord("A"), ord("F")))
 
 
 def byte_lengths(values: pa.Array) -> np.ndarray:
@@ -42,9 +43,17 @@ def value_bytes(values: pa.Array) -> np.ndarray:
     return np.frombuffer(data, np.uint8)[offsets[0] : offsets[-1]]
 
 
-def only(values: pa.Array, allowed: np.ndarray) -> bool:
-    """Whether every byte of every value is in the allowed set (a 256-entry table)."""
-    return bool(allowed[value_bytes(values)].all())
+def all_within(raw: np.ndarray, ranges: tuple[tuple[int, int], ...]) -> bool:
+    """Whether every byte lies in one of the ranges."""
+    inside = np.zeros(len(raw), dtype=bool)
+    for low, high in ranges:
+        inside |= (raw - np.uint8(low)) <= np.uint8(high - low)
+    return bool(inside.all())
+
+
+def only(values: pa.Array, ranges: tuple[tuple[int, int], ...]) -> bool:
+    """Whether every byte of every value lies in the ranges (null values hold none)."""
+    return all_within(value_bytes(values), ranges)
 
 
 def int_scalar(value: int, kind: pa.DataType = _I) -> pa.Scalar:

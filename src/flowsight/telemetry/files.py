@@ -211,7 +211,7 @@ def _json_kind(path: Path) -> tuple[bool, bool, int, Any] | None:
         raw.close()
 
 
-def _blocks(stream: IO[bytes], json_lines: bool) -> Iterator[bytes]:
+def _blocks(stream: IO[bytes], json_lines: bool) -> Iterator[bytes | bytearray]:
     """Whole lines, about READ_BYTES at a time; or the whole file at once."""
     if not json_lines:
         data = stream.read(WHOLE_FILE_BYTES + 1)
@@ -219,14 +219,31 @@ def _blocks(stream: IO[bytes], json_lines: bool) -> Iterator[bytes]:
             raise ArrowDeclined("a whole-file document too large to parse at once")
         yield data
         return
-    while block := stream.read(READ_BYTES):
-        if not block.endswith(b"\n"):
-            rest = stream.readline()
-            block = b"".join((block, rest)) if rest else block
-        yield block
+    carry = b""
+    while True:
+        block = _read_after(stream, carry)
+        if len(block) == len(carry):
+            if carry:
+                yield block
+            return
+        cut = block.rfind(b"\n") + 1
+        carry = bytes(block[cut:])
+        if cut:
+            del block[cut:]
+            yield block
 
 
-def _parsed(blocks: Iterator[bytes], parser: BlockParser) -> Iterator[pa.Table]:
+def _read_after(stream: IO[bytes], carry: bytes) -> bytearray:
+    """`carry` (a line begun in the last block) and READ_BYTES more, read in place: no
+    copy of the block to finish its last line."""
+    block = bytearray(len(carry) + READ_BYTES)
+    block[: len(carry)] = carry
+    read = stream.readinto(memoryview(block)[len(carry) :])  # type: ignore[attr-defined]
+    del block[len(carry) + (read or 0) :]
+    return block
+
+
+def _parsed(blocks: Iterator[bytes | bytearray], parser: BlockParser) -> Iterator[pa.Table]:
     """Blocks parsed one ahead, in a worker thread: Arrow parses the next block while
     this thread flattens the last one (both release the GIL)."""
     with ThreadPoolExecutor(max_workers=1, thread_name_prefix="json-parse") as worker:

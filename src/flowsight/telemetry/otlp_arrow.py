@@ -36,6 +36,7 @@ from flowsight.telemetry.arrow_buffers import (
     BLANK,
     DIGITS,
     HEX,
+    all_within,
     byte_lengths,
     flat,
     from_numpy,
@@ -81,7 +82,7 @@ class BlockParser:
         self.fields = fields_used(sample) if sample is not None else None
         self.numbers = uses_numbers(sample)
 
-    def __call__(self, data: bytes) -> pa.Table:
+    def __call__(self, data: bytes | bytearray) -> pa.Table:
         _check_text(data)
         documents, longest = _lines(data) if self.json_lines else (0, len(data))
         while True:
@@ -99,7 +100,7 @@ class BlockParser:
             raise ArrowDeclined("a line holds more than one JSON document")
         return table
 
-    def _read(self, data: bytes, block: int) -> pa.Table:
+    def _read(self, data: bytes | bytearray, block: int) -> pa.Table:
         options = pj.ParseOptions(
             explicit_schema=schema_for(self.fields, self.numbers),
             unexpected_field_behavior="error",
@@ -118,7 +119,7 @@ def parse(data: bytes, json_lines: bool) -> pa.Table:
     return BlockParser(json_lines)(data)
 
 
-def _check_text(data: bytes) -> None:
+def _check_text(data: bytes | bytearray) -> None:
     if not data.isascii():
         if b"\xef\xbb\xbf" in data:
             raise ArrowDeclined("a byte-order mark")
@@ -128,7 +129,7 @@ def _check_text(data: bytes) -> None:
             raise ArrowDeclined("not valid UTF-8") from None
 
 
-def _lines(data: bytes) -> tuple[int, int]:
+def _lines(data: bytes | bytearray) -> tuple[int, int]:
     """(non-blank lines, longest line) of a block: each line must hold one document, as
     the line-by-line decoder reads them, and fit in one of Arrow's parse blocks."""
     if data.count(b"\n") < 4096:
@@ -161,7 +162,7 @@ def _canonical_ints(values: pa.Array) -> None:
     present = lengths > 0
     firsts = raw[(np.cumsum(lengths) - lengths)[present]]
     simple = (
-        bool(DIGITS[raw].all())
+        all_within(raw, DIGITS)
         and int(present.sum()) == len(values) - values.null_count
         and not (firsts[lengths[present] > 1] == ord("0")).any()
     )

@@ -287,3 +287,23 @@ def test_arrow_stores_what_the_decoder_stores_or_declines(documents, ascii_only:
             continue
         assert expected is not None, "Arrow accepted a file the strict decoder refuses"
         assert got == expected
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    lines=st.lists(st.binary(max_size=30).map(lambda b: b.replace(b"\n", b"")), max_size=8),
+    newline_at_end=st.booleans(),
+    read_bytes=st.integers(1, 40),
+)
+def test_blocks_are_whole_lines_that_add_up_to_the_file(lines, newline_at_end, read_bytes):
+    import io
+
+    data = b"\n".join(lines) + (b"\n" if newline_at_end else b"")
+    original = files.READ_BYTES
+    files.READ_BYTES = read_bytes
+    try:
+        blocks = list(files._blocks(io.BufferedReader(io.BytesIO(data)), json_lines=True))
+    finally:
+        files.READ_BYTES = original
+    assert b"".join(blocks) == data
+    assert all(block.endswith(b"\n") for block in blocks[:-1]) and all(blocks)
