@@ -307,3 +307,14 @@ def test_blocks_are_whole_lines_that_add_up_to_the_file(lines, newline_at_end, r
         files.READ_BYTES = original
     assert b"".join(blocks) == data
     assert all(block.endswith(b"\n") for block in blocks[:-1]) and all(blocks)
+
+
+def test_byte_checks_accept_exactly_digits_and_hex():
+    import numpy as np
+
+    from flowsight.telemetry.arrow_buffers import DIGITS, HEX, all_within
+
+    for byte in range(256):
+        one = np.array([byte], np.uint8)
+        assert all_within(one, DIGITS) == (chr(byte) in "0123456789")
+        assert all_within(one, HEX) == (chr(byte) in "0123456789abcdefABCDEF")
