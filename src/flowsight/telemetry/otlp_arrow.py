@@ -114,11 +114,6 @@ class BlockParser:
         )
 
 
-def parse(data: bytes, json_lines: bool) -> pa.Table:
-    """Documents of a block (whole lines, or a whole file) as nested Arrow columns."""
-    return BlockParser(json_lines)(data)
-
-
 def _check_text(data: bytes | bytearray) -> None:
     if not data.isascii():
         if b"\xef\xbb\xbf" in data:
