@@ -1,0 +1,239 @@
+"""Soak: `flowsight collect` at a steady share of its capacity, evaluated every minute.
+
+    .venv/bin/python bench/soak_bench.py --minutes 30 --share 0.5 --plot bench/soak.svg
+
+Why a separate script: the burst figures of receiver_bench.py say how fast the
+receiver acknowledges; this one says whether it can keep doing so for as long
+as it runs. It first measures capacity (a burst of 4 clients, as
+receiver_bench.py does) unless `--rate` is given, then paces clients at
+`--share` of it with fresh timestamps and unique ids. Every minute it runs
+`flowsight evaluate` over the last `--window-minutes` (so the data evaluated
+stops growing once the window is full, and any growth left is the store
+ageing), and records the segment count, the receiver's RSS (its main process
+and its whole process tree), the store's size on disk and the evaluate time.
+It prints CSV, writes an SVG plot, and ends with a verdict per quantity: flat
+means the median of the last third is at most 1.25x (RSS, evaluate) the median
+of the first third after warm-up, segments stay at most 64, RSS under 1 GiB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import datetime as dt
+import multiprocessing
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from receiver_bench import (
+    FLOWSIGHT,
+    ROOT,
+    _metrics,
+    _rss_mib,
+    _start,
+    burst,
+    make_body,
+)
+
+REFRESH_SECONDS = 5.0
+COLUMNS = ["minute", "segments", "rss_mib", "tree_rss_mib", "store_mib", "acked", "evaluate_s"]
+
+
+def _paced_client(args: tuple[int, int, float, float]) -> tuple[int, int]:
+    """Post 512-span bodies at `rate` spans/s until `until`, timestamps always fresh."""
+    import http.client
+
+    port, number, until, rate = args
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    interval = 512 / rate
+    acked = refused = generation = 0
+    bodies: list[bytes] = []
+    refreshed = 0.0
+    due = time.monotonic()
+    while time.time() < until:
+        if time.monotonic() - refreshed > REFRESH_SECONDS:
+            generation += 1
+            seed = (number * 100_000 + generation) * 4
+            bodies = [make_body(seed + offset) for offset in range(4)]
+            refreshed = time.monotonic()
+        connection.request(
+            "POST",
+            "/v1/traces",
+            bodies[acked % len(bodies)],
+            {"Content-Type": "application/x-protobuf"},
+        )
+        answer = connection.getresponse()
+        answer.read()
+        if answer.status == 200:
+            acked += 1
+        else:
+            refused += 1
+        due += interval
+        time.sleep(max(0.0, due - time.monotonic()))
+    return acked * 512, refused
+
+
+def _tree_rss_mib(pid: int) -> float:
+    """VmRSS of a process and all its descendants (decoder workers, forkserver)."""
+    children: dict[int, list[int]] = {}
+    for status in Path("/proc").glob("[0-9]*/status"):
+        try:
+            fields = dict(
+                line.split(":", 1) for line in status.read_text().splitlines() if ":" in line
+            )
+        except OSError:
+            continue
+        children.setdefault(int(fields["PPid"]), []).append(int(fields["Pid"]))
+    total, stack = 0.0, [pid]
+    while stack:
+        current = stack.pop()
+        total += _rss_mib(current, "VmRSS")
+        stack.extend(children.get(current, []))
+    return total
+
+
+def _store_mib(db: Path) -> float:
+    return sum(p.stat().st_size for p in db.rglob("*") if p.is_file()) / 2**20
+
+
+def _evaluate(db: Path, window_minutes: float) -> float:
+    now = dt.datetime.now(dt.UTC)
+    began = time.perf_counter()
+    subprocess.run(
+        [
+            *FLOWSIGHT, "evaluate", str(ROOT / "examples/relecloud/workload.yaml"),
+            "--db", str(db), "--from", (now - dt.timedelta(minutes=window_minutes)).isoformat(),
+            "--to", now.isoformat(), "--format", "json", "--fail-on", "none", "--no-series",
+        ],
+        env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
+        capture_output=True,
+        check=True,
+    )  # fmt: skip
+    return time.perf_counter() - began
+
+
+def soak(
+    db: Path, minutes: float, rate: float, clients: int, window_minutes: float
+) -> list[dict[str, float]]:
+    process, port = _start(db)
+    rows: list[dict[str, float]] = []
+    writer = csv.DictWriter(sys.stdout, COLUMNS)
+    writer.writeheader()
+    started = time.time()
+    until = started + minutes * 60
+    try:
+        with multiprocessing.Pool(clients) as pool:
+            pending = pool.map_async(
+                _paced_client, [(port, n, until, rate / clients) for n in range(clients)]
+            )
+            minute = 0
+            while not pending.ready():
+                pending.wait(max(0.0, started + 60 * (minute + 1) - time.time()))
+                if pending.ready():
+                    break
+                minute += 1
+                took = _evaluate(db, window_minutes)
+                metrics = _metrics(port)
+                row = {
+                    "minute": minute,
+                    "segments": metrics["flowsight_store_segments"],
+                    "rss_mib": round(_rss_mib(process.pid, "VmRSS"), 1),
+                    "tree_rss_mib": round(_tree_rss_mib(process.pid), 1),
+                    "store_mib": round(_store_mib(db), 1),
+                    "acked": metrics["flowsight_receiver_spans_accepted_total"],
+                    "evaluate_s": round(took, 2),
+                }
+                rows.append(row)
+                writer.writerow(row)
+                sys.stdout.flush()
+            refused = sum(r[1] for r in pending.get())
+            print(f"refused requests: {refused}", flush=True)
+    finally:
+        process.terminate()
+        process.wait(timeout=300)
+    return rows
+
+
+def verdict(rows: list[dict[str, float]], warmup: int) -> list[str]:
+    steady = [row for row in rows if row["minute"] > warmup]
+    if len(steady) < 3:
+        return ["too few minutes after warm-up for a verdict"]
+    third = max(1, len(steady) // 3)
+    lines = []
+    for key in ("rss_mib", "tree_rss_mib", "evaluate_s", "segments"):
+        first = statistics.median(row[key] for row in steady[:third])
+        last = statistics.median(row[key] for row in steady[-third:])
+        ratio = last / first if first else float("inf")
+        peak = max(row[key] for row in rows)
+        lines.append(
+            f"{key}: first third {first:g}, last third {last:g} ({ratio:.2f}x), max {peak:g}"
+        )
+    return lines
+
+
+def plot(rows: list[dict[str, float]], path: Path) -> None:
+    """Three stacked line charts, built as an SVG tree (no plotting library needed)."""
+    width, panel, margin = 640, 150, 48
+    panels = [("segments", "segments"), ("tree_rss_mib", "RSS, MiB (process tree)"),
+              ("evaluate_s", "evaluate, s")]  # fmt: skip
+    height = len(panels) * (panel + margin) + margin
+    svg = ET.Element(
+        "svg", xmlns="http://www.w3.org/2000/svg", width=str(width), height=str(height)
+    )
+    ET.SubElement(svg, "rect", width=str(width), height=str(height), fill="white")
+    last_minute = max(row["minute"] for row in rows)
+    for index, (key, title) in enumerate(panels):
+        top = margin + index * (panel + margin)
+        peak = max(max(row[key] for row in rows), 1e-9) * 1.1
+        ET.SubElement(
+            svg, "text", x=str(margin), y=str(top - 8), **{"font-size": "13"}
+        ).text = f"{title} (max {max(row[key] for row in rows):g})"
+        ET.SubElement(
+            svg, "rect", x=str(margin), y=str(top), width=str(width - 2 * margin),
+            height=str(panel), fill="none", stroke="#999",
+        )  # fmt: skip
+        points = " ".join(
+            f"{margin + (width - 2 * margin) * row['minute'] / last_minute:.1f},"
+            f"{top + panel - panel * row[key] / peak:.1f}"
+            for row in rows
+        )
+        ET.SubElement(svg, "polyline", points=points, fill="none", stroke="#1f6feb")
+        ET.SubElement(svg, "text", x=str(width - margin), y=str(top + panel + 14),
+                      **{"font-size": "11", "text-anchor": "end"}).text = f"minute {last_minute:g}"  # fmt: skip
+    ET.ElementTree(svg).write(path, encoding="unicode")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--minutes", type=float, default=30.0)
+    parser.add_argument("--share", type=float, default=0.5, help="Share of measured capacity.")
+    parser.add_argument("--rate", type=float, help="Spans/s to post (skips the capacity burst).")
+    parser.add_argument("--clients", type=int, default=4)
+    parser.add_argument("--window-minutes", type=float, default=10.0)
+    parser.add_argument("--plot", type=Path, help="Write the SVG plot here.")
+    parser.add_argument("--dir", type=Path, help="Keep the store here (default: a temp dir).")
+    options = parser.parse_args()
+    rate = options.rate
+    if rate is None:
+        capacity = burst(4, 15.0, [make_body(seed) for seed in range(16)], 5.0)["spans_per_s"]
+        rate = capacity * options.share
+        print(f"capacity {capacity:,.0f} acked spans/s; soak at {rate:,.0f} spans/s")
+    with tempfile.TemporaryDirectory() as scratch:
+        db = (options.dir or Path(scratch)) / "store"
+        rows = soak(db, options.minutes, rate, options.clients, options.window_minutes)
+    for line in verdict(rows, warmup=int(options.window_minutes)):
+        print(line)
+    if options.plot and rows:
+        plot(rows, options.plot)
+
+
+if __name__ == "__main__":
+    main()
