@@ -11,6 +11,7 @@ OpenTelemetry SDK's own encoder and by Relecloud's, must never be declined.
 from __future__ import annotations
 
 import threading
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -30,11 +31,14 @@ from otlp_wire_cases import (
 )
 
 from flowsight.errors import MalformedTelemetry
-from flowsight.telemetry import otlp_native
+from flowsight.telemetry import open_store, otlp_native
 from flowsight.telemetry.otlp_native import decode_table, schema_differences
 from flowsight.telemetry.otlp_proto import decode_request, parse_message
+from flowsight.telemetry.receiver import make_app
 from flowsight.telemetry.spans import SCHEMA, SpanColumns
+from flowsight.telemetry.store import connect, span_count
 
+PROTOBUF = {"content-type": "application/x-protobuf"}
 MANY = settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
 
 
@@ -158,3 +162,37 @@ def test_bytes_like_bodies_and_wrong_types() -> None:
 
     with pytest.raises(TypeError):
         _otlp_wire.decode("not bytes")
+
+
+def _python_answer(body: bytes) -> tuple[int, str | None]:
+    """The status and 400 message the receiver gave before the native decoder."""
+    try:
+        for _ in decode_request(parse_message(body, "request"), "request"):
+            pass
+    except MalformedTelemetry as error:
+        return 400, error.message
+    return 200, None
+
+
+def test_the_receiver_answers_and_stores_as_before(tmp_path: Path) -> None:
+    """Every fixed case end to end: the same status, the same 400 text, the same rows
+    (a declined body is stored by the Python path, duplicate keys as a dict keeps them)."""
+    from fastapi.testclient import TestClient
+    from google.rpc import status_pb2
+
+    store = open_store(tmp_path / "store", create=True)
+    http = TestClient(make_app(store))
+    expected_rows = 0
+    for name, body in EXACT + DECLINED:
+        answer = http.post("/v1/traces", content=body, headers=PROTOBUF)
+        status, message = _python_answer(body)
+        assert answer.status_code == status, name
+        if message is not None:
+            assert status_pb2.Status.FromString(answer.content).message == message, name
+        else:
+            expected_rows += python_path(body)[0].num_rows  # type: ignore[index]
+    assert span_count(store) == expected_rows
+    with connect(store) as connection:
+        stored = connection.execute("SELECT attributes FROM spans WHERE map_contains(attributes, 'k')")
+        maps = [row[0] for row in stored.fetchall()]
+    assert {"k": "a"} in [dict(m) for m in maps]  # "duplicate attribute keys": one key, last value
