@@ -193,6 +193,8 @@ def test_the_receiver_answers_and_stores_as_before(tmp_path: Path) -> None:
             expected_rows += python_path(body)[0].num_rows  # type: ignore[index]
     assert span_count(store) == expected_rows
     with connect(store) as connection:
-        stored = connection.execute("SELECT attributes FROM spans WHERE map_contains(attributes, 'k')")
+        stored = connection.execute(
+            "SELECT attributes FROM spans WHERE map_contains(attributes, 'k')"
+        )
         maps = [row[0] for row in stored.fetchall()]
     assert {"k": "a"} in [dict(m) for m in maps]  # "duplicate attribute keys": one key, last value
