@@ -6,7 +6,8 @@
 Measures in one run, side by side: the decode floor (opentelemetry-proto parsing
 the same 512-span bodies in one process), then for each client count the acked
 spans/s, p50/p99 ack latency, the receiver's peak RSS and the segment count a
-few seconds after the burst (background compaction included). The soak posts at
+few seconds after the burst (background compaction included), each with the load
+average, since the clients and other work share the receiver's cores. The soak posts at
 a share of the measured capacity and runs `flowsight evaluate` every minute,
 printing segment count, RSS and evaluate latency per minute (they must stay flat).
 """
@@ -78,6 +79,18 @@ def decode_floor(bodies: list[bytes], seconds: float = 3.0) -> float:
     return spans / (time.perf_counter() - began)
 
 
+def native_rate(bodies: list[bytes], seconds: float = 3.0) -> float:
+    """The receiver's own decoder (body -> Arrow table, one thread), for context."""
+    from flowsight.telemetry.otlp_native import decode_table
+
+    spans, began = 0, time.perf_counter()
+    while time.perf_counter() - began < seconds:
+        for body in bodies:
+            decoded = decode_table(body)
+            spans += decoded[0].num_rows if decoded else 0
+    return spans / (time.perf_counter() - began)
+
+
 def _client(args: tuple[int, int, float, float, list[bytes]]) -> tuple[int, list[float], int]:
     port, number, until, pause, bodies = args
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
@@ -140,6 +153,10 @@ def _rss_mib(pid: int, field: str = "VmHWM") -> float:
         if line.startswith(field + ":"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _load() -> str:
+    return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -214,9 +231,12 @@ def main() -> None:
     parser.add_argument("--soak-share", type=float, default=0.5, help="Share of capacity.")
     options = parser.parse_args()
     bodies = [make_body(seed) for seed in range(16)]
-    print(f"body: {len(bodies[0])} bytes, 512 spans")
+    print(
+        f"body: {len(bodies[0])} bytes, 512 spans; load average {_load()} (other work shares the cores)"
+    )
     floor = decode_floor(bodies)
     print(f"decode floor (opentelemetry-proto, one process): {floor:,.0f} spans/s")
+    print(f"flowsight's native decoder to Arrow (one thread): {native_rate(bodies):,.0f} spans/s")
     capacity = 0.0
     for clients in options.clients:
         row = burst(clients, options.seconds, bodies, options.settle)
@@ -227,7 +247,7 @@ def main() -> None:
             f"p99 {row['p99_ms']:.0f} ms, refused {row['refused']:.0f}, peak RSS "
             f"{row['peak_rss_mib']:.0f} MiB, segments {options.settle:.0f} s after the "
             f"{options.seconds:.0f} s burst: {row['segments_after']:.0f} "
-            f"({row['compactions']:.0f} compactions)",
+            f"({row['compactions']:.0f} compactions); load average after {_load()}",
             flush=True,
         )
     if options.soak_minutes:

@@ -50,6 +50,13 @@ for name in ("py.typed", "examples/relecloud/workload.yaml", "starter_workload.y
         raise SystemExit(f"wheel-smoke: the wheel lacks flowsight/{name}")
 PY
 
+step "the wheel carries the compiled native OTLP decoder, in use"
+"$venv/python" -c '
+from flowsight.telemetry import otlp_native
+if not otlp_native.AVAILABLE:
+    raise SystemExit("wheel-smoke: flowsight.telemetry._otlp_wire is missing or off")
+'
+
 step "importing every flowsight module"
 "$venv/python" - <<'PY'
 import importlib

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 import click
 
 from flowsight.cli.options import db_option
@@ -78,8 +76,7 @@ def command(
     retain_seconds = parse_retention(retain)
     sock = bind(host, port)
     store = open_store(db, create=True)
-    decoders = min(os.cpu_count() or 1, 4)
-    app = make_app(store, max_body_mb * 1024 * 1024, max_in_flight_mb * 1024 * 1024, decoders)
+    app = make_app(store, max_body_mb * 1024 * 1024, max_in_flight_mb * 1024 * 1024)
     run_upkeep(app, store, retain_seconds)
     if token is not None:
         auth.install(app, token)

@@ -23,6 +23,7 @@ a crash (an orphan manifest, a staged file) is harmless and is cleaned up by
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import math
@@ -308,6 +309,16 @@ def _round(
         upkeep.merged_segments += len(inputs)
 
 
+def _lower_priority() -> None:
+    """Run this thread (and the DuckDB threads a merge starts from it) at nice 10.
+
+    Why: a merge is CPU-heavy and can wait; under a burst it took a core from the
+    receiver's request path, and acks matter more. Linux sets nice per thread and
+    new threads inherit it; elsewhere this does nothing."""
+    with contextlib.suppress(AttributeError, OSError):
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+
+
 class Maintainer:
     """`maintain` every few seconds in a background thread, for `collect` and `serve`."""
 
@@ -336,6 +347,7 @@ class Maintainer:
             self._thread.join()
 
     def _run(self) -> None:
+        _lower_priority()
         while not self._stop.wait(self.interval):
             try:
                 maintain(self.store, self.retain_seconds, self.grace, self.upkeep)

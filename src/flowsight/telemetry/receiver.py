@@ -15,16 +15,12 @@ It is an APIRouter so `flowsight collect` and the dashboard mount the same code.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import multiprocessing
-import os
 import threading
 import zlib
 from collections.abc import AsyncIterator
-from concurrent.futures import ProcessPoolExecutor
 from contextlib import asynccontextmanager
-from multiprocessing.connection import Connection
 
+import pyarrow as pa
 from fastapi import APIRouter, FastAPI, Request, Response
 from fastapi.responses import PlainTextResponse
 from google.protobuf import json_format
@@ -34,6 +30,7 @@ from starlette.concurrency import run_in_threadpool
 
 from flowsight.errors import MalformedTelemetry
 from flowsight.telemetry.otlp_json import decode_traces, parse_json
+from flowsight.telemetry.otlp_native import decode_table
 from flowsight.telemetry.otlp_proto import decode_request, parse_message
 from flowsight.telemetry.spans import CLAMPED_REASON, SpanColumns
 from flowsight.telemetry.store import TelemetryStore, segment_files
@@ -159,7 +156,13 @@ def _decompress(body: bytes, encoding: str, limit: int, held: _Held) -> bytes:
     return data
 
 
-def _decode(data: bytes, content_type: str) -> SpanColumns:
+def _decode(data: bytes, content_type: str) -> tuple[pa.Table, int]:
+    """(table, clamped spans) of a body: protobuf by the native decoder when it does
+    not decline (otlp_native.py), else span by span in Python."""
+    if content_type == PROTOBUF:
+        native = decode_table(data)
+        if native is not None:
+            return native
     columns = SpanColumns()
     spans = (
         decode_request(parse_message(data, "request"), "request")
@@ -168,57 +171,20 @@ def _decode(data: bytes, content_type: str) -> SpanColumns:
     )
     for span in spans:
         columns.add(span)
-    return columns
+    return columns.table(), columns.clamped
 
 
-def decode_record(data: bytes, content_type: str) -> tuple[bytes, int, int] | str:
-    """(log record, spans, clamped) of a body, or the reason it is refused. A plain
-    function of bytes, so a process pool can run it on another core."""
+def decode_logged(data: bytes, content_type: str) -> tuple[bytes, pa.Table, int] | str:
+    """(log record, table, clamped) of a body, or the reason it is refused.
+
+    Run in a worker thread: the native decoder releases the GIL while it parses, so
+    requests decode on both cores without the processes (and their memory) a pool
+    of decoder processes cost; measured no slower (bench/README.md)."""
     try:
-        columns = _decode(data, content_type)
+        table, clamped = _decode(data, content_type)
     except MalformedTelemetry as error:
         return error.message
-    return encode(columns.table()), len(columns), columns.clamped
-
-
-def _ready() -> bool:
-    return True
-
-
-def _exit_with_owner(lifeline: Connection) -> None:
-    """In each decoder process: exit as soon as the receiver's process is gone.
-
-    Nothing else tells a worker: each holds both ends of its own call queue, and
-    the forkserver lives while any worker does, so a SIGKILLed `collect` would
-    leave them all running for ever. The owner is the lifeline's only writer, so
-    end-of-file on it means the owner died (or closed the pool)."""
-
-    def watch() -> None:
-        with contextlib.suppress(EOFError, OSError):
-            lifeline.recv_bytes()
-        os._exit(0)
-
-    threading.Thread(target=watch, name="owner-watch", daemon=True).start()
-
-
-class DecoderPool:
-    """Worker processes forked from a server that imported the decoders once, started
-    now (not on the first request, which would wait seconds for the imports)."""
-
-    def __init__(self, size: int) -> None:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload([__name__])
-        self._lifeline, self._writer = context.Pipe(duplex=False)
-        self.executor = ProcessPoolExecutor(
-            size, mp_context=context, initializer=_exit_with_owner, initargs=(self._lifeline,)
-        )
-        for future in [self.executor.submit(_ready) for _ in range(size)]:
-            future.result()
-
-    def shutdown(self) -> None:
-        self.executor.shutdown(wait=True)
-        self._writer.close()
-        self._lifeline.close()
+    return encode(table), table, clamped
 
 
 class Receiver:
@@ -230,11 +196,8 @@ class Receiver:
         max_body_bytes: int = MAX_BODY_BYTES,
         in_flight_bytes: int = IN_FLIGHT_BYTES,
         queue_bytes: int = QUEUE_BYTES,
-        decoders: int = 0,
     ) -> None:
         self.store = store
-        self.decoders = decoders
-        self._pool: DecoderPool | None = None
         self.max_body_bytes = max_body_bytes
         self.queue_bytes = queue_bytes
         self.budget = ByteBudget(max(in_flight_bytes, max_body_bytes))
@@ -253,8 +216,6 @@ class Receiver:
             if self._wal is None:
                 self._wal = WriteAheadLog(self.store)
                 self._wal.start()
-                if self.decoders:
-                    self._pool = DecoderPool(self.decoders)
             return self._wal
 
     def close(self) -> None:
@@ -262,9 +223,6 @@ class Receiver:
         with self._start_lock:
             self._closed = True
             wal, self._wal = self._wal, None
-            pool, self._pool = self._pool, None
-        if pool is not None:
-            pool.shutdown()
         if wal is not None:
             wal.close()
 
@@ -277,16 +235,12 @@ class Receiver:
                 f"the store is {wal.stats.pending_bytes} bytes behind (limit {self.queue_bytes}); "
                 f"retry after {RETRY_AFTER_SECONDS} s",
             )
-        pool = self._pool
-        if pool is not None:
-            loop = asyncio.get_running_loop()
-            decoded = await loop.run_in_executor(pool.executor, decode_record, data, content_type)
-        else:
-            decoded = await run_in_threadpool(decode_record, data, content_type)
-        if isinstance(decoded, str):
-            raise _Rejected(400, decoded)
-        record, spans, clamped = decoded
-        await asyncio.wrap_future(wal.submit_encoded(record, spans))
+        logged = await run_in_threadpool(decode_logged, data, content_type)
+        if isinstance(logged, str):
+            raise _Rejected(400, logged)
+        record, table, clamped = logged
+        spans = table.num_rows
+        await asyncio.wrap_future(wal.submit_encoded(record, spans, table))
         self.spans_accepted += spans
         return f"{clamped} {CLAMPED_REASON}" if clamped else None
 
@@ -342,18 +296,14 @@ def make_router(
     store: TelemetryStore,
     max_body_bytes: int = MAX_BODY_BYTES,
     in_flight_bytes: int = IN_FLIGHT_BYTES,
-    decoders: int = 0,
 ) -> APIRouter:
-    """An APIRouter serving `POST /v1/traces` into `store`; its lifespan flushes on shutdown.
-
-    `decoders` > 0 decodes requests in that many processes (the GIL would otherwise
-    keep decoding on one core)."""
-    receiver = Receiver(store, max_body_bytes, in_flight_bytes, decoders=decoders)
+    """An APIRouter serving `POST /v1/traces` into `store`; its lifespan flushes on shutdown."""
+    receiver = Receiver(store, max_body_bytes, in_flight_bytes)
 
     @asynccontextmanager
     async def lifespan(_: object) -> AsyncIterator[None]:
         await run_in_threadpool(recover, store)  # logs a killed predecessor left behind
-        await run_in_threadpool(lambda: receiver.wal)  # log and decoders ready before serving
+        await run_in_threadpool(lambda: receiver.wal)  # the log ready before serving
         yield
         await run_in_threadpool(receiver.close)
 
@@ -367,11 +317,10 @@ def make_app(
     store: TelemetryStore,
     max_body_bytes: int = MAX_BODY_BYTES,
     in_flight_bytes: int = IN_FLIGHT_BYTES,
-    decoders: int = 0,
 ) -> FastAPI:
     """A stand-alone ASGI app with the receiver and its /metrics (what `collect` serves)."""
     app = FastAPI(title="flowsight OTLP receiver", docs_url=None, redoc_url=None)
-    router = make_router(store, max_body_bytes, in_flight_bytes, decoders)
+    router = make_router(store, max_body_bytes, in_flight_bytes)
     receiver: Receiver = router.receiver  # type: ignore[attr-defined]
     app.state.receiver = receiver
 

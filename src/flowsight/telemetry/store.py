@@ -104,7 +104,8 @@ def stage_table(
     `name` fixes the segment's published name (a log file's segment must have its own).
     """
     staged = store.tmp_dir / (f"{name}.{os.getpid()}.tmp" if name else staged_name(prefix))
-    pq.write_table(table.cast(SCHEMA), staged, compression="zstd")
+    table = table if table.schema == SCHEMA else table.cast(SCHEMA)  # a cast copies every column
+    pq.write_table(table, staged, compression="zstd")
     with open(staged, "rb+") as handle:
         os.fsync(handle.fileno())
     return staged

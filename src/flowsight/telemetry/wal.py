@@ -59,7 +59,7 @@ def encode(table: pa.Table) -> bytes:
     """One log record: the table as an Arrow IPC stream behind a length and a checksum."""
     sink = pa.BufferOutputStream()
     with pa.ipc.new_stream(sink, SCHEMA) as writer:
-        writer.write_table(table.cast(SCHEMA))
+        writer.write_table(table if table.schema == SCHEMA else table.cast(SCHEMA))
     payload = sink.getvalue().to_pybytes()
     return HEADER.pack(len(payload), zlib.crc32(payload)) + payload
 
