@@ -1,15 +1,13 @@
 """Receiver benchmark: `flowsight collect` under keep-alive OTLP/HTTP protobuf clients.
 
     .venv/bin/python bench/receiver_bench.py --clients 4 16 --seconds 20
-    .venv/bin/python bench/receiver_bench.py --soak-minutes 30 --soak-share 0.5
 
 Measures in one run, side by side: the decode floor (opentelemetry-proto parsing
 the same 512-span bodies in one process), then for each client count the acked
 spans/s, p50/p99 ack latency, the receiver's peak RSS and the segment count a
 few seconds after the burst (background compaction included), each with the load
-average, since the clients and other work share the receiver's cores. The soak posts at
-a share of the measured capacity and runs `flowsight evaluate` every minute,
-printing segment count, RSS and evaluate latency per minute (they must stay flat).
+average, since the clients and other work share the receiver's cores. The soak (a
+steady share of this capacity for 30 minutes) is bench/soak_bench.py.
 """
 
 from __future__ import annotations
@@ -189,46 +187,11 @@ def burst(clients: int, seconds: float, bodies: list[bytes], settle: float) -> d
     }
 
 
-def soak(minutes: float, rate: float, bodies: list[bytes], clients: int = 2) -> None:
-    """Post at `rate` spans/s; every minute, evaluate and print segments, RSS, latency."""
-    with tempfile.TemporaryDirectory() as scratch:
-        db = Path(scratch) / "store"
-        process, port = _start(db)
-        pause = max(0.0, clients * 512 / rate)
-        until = time.time() + minutes * 60
-        with multiprocessing.Pool(clients) as pool:
-            pending = pool.map_async(
-                _client, [(port, n, until, pause, bodies) for n in range(clients)]
-            )
-            print("minute,segments,rss_mib,evaluate_s")
-            minute = 0
-            while not pending.ready():
-                pending.wait(60)
-                minute += 1
-                began = time.perf_counter()
-                subprocess.run(
-                    [*FLOWSIGHT, "evaluate", str(ROOT / "examples/relecloud/workload.yaml"),
-                     "--db", str(db), "--window", "1d", "--format", "json", "--fail-on", "none",
-                     "--no-series"],
-                    env={**os.environ, "PYTHONPATH": str(ROOT / "src")},
-                    capture_output=True,
-                    check=True,
-                )  # fmt: skip
-                took = time.perf_counter() - began
-                segments = _metrics(port)["flowsight_store_segments"]
-                rss = _rss_mib(process.pid, "VmRSS")
-                print(f"{minute},{segments:.0f},{rss:.0f},{took:.2f}", flush=True)
-        process.terminate()
-        process.wait(timeout=120)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--clients", type=int, nargs="+", default=[4, 16])
     parser.add_argument("--seconds", type=float, default=20.0, help="Length of each burst.")
     parser.add_argument("--settle", type=float, default=8.0, help="Wait before counting.")
-    parser.add_argument("--soak-minutes", type=float, default=0.0)
-    parser.add_argument("--soak-share", type=float, default=0.5, help="Share of capacity.")
     options = parser.parse_args()
     bodies = [make_body(seed) for seed in range(16)]
     print(
@@ -237,10 +200,8 @@ def main() -> None:
     floor = decode_floor(bodies)
     print(f"decode floor (opentelemetry-proto, one process): {floor:,.0f} spans/s")
     print(f"flowsight's native decoder to Arrow (one thread): {native_rate(bodies):,.0f} spans/s")
-    capacity = 0.0
     for clients in options.clients:
         row = burst(clients, options.seconds, bodies, options.settle)
-        capacity = max(capacity, row["spans_per_s"])
         print(
             f"{clients} clients: {row['spans_per_s']:,.0f} acked spans/s "
             f"({row['spans_per_s'] / floor:.1%} of the floor), p50 {row['p50_ms']:.0f} ms, "
@@ -250,8 +211,6 @@ def main() -> None:
             f"({row['compactions']:.0f} compactions); load average after {_load()}",
             flush=True,
         )
-    if options.soak_minutes:
-        soak(options.soak_minutes, capacity * options.soak_share, bodies)
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ from flowsight.errors import InputError, MalformedTelemetry
 from flowsight.telemetry.otlp_arrow import ArrowDeclined, BlockParser, spans_table
 from flowsight.telemetry.otlp_duckdb import MAX_LINE_BYTES, EngineDeclined, stage_json_lines
 from flowsight.telemetry.otlp_json import decode_traces, parse_documents, parse_json
+from flowsight.telemetry.otlp_native import decode_frames
 from flowsight.telemetry.otlp_proto import decode_request, framed_messages, parse_message
 from flowsight.telemetry.segment_writer import SegmentWriter
 from flowsight.telemetry.spans import CLAMPED_REASON, SpanColumns, SpanRecord
@@ -173,6 +174,35 @@ def _engine(
     return count
 
 
+def _native(
+    store: TelemetryStore, path: Path, progress: Progress | None, report: IngestReport | None
+) -> int | None:
+    """Protobuf files through the native decoder; None for JSON or a declined message."""
+    stream, raw = _open(path)
+    try:
+        if _first_byte(stream, path) in (b"{", b"["):
+            return None
+        data = stream.read()
+        total = os.fstat(raw.fileno()).st_size
+    except (OSError, EOFError, zlib.error):
+        return None
+    finally:
+        stream.close()
+        raw.close()
+    decoded = decode_frames(data, str(path))
+    if decoded is None:
+        return None
+    tables, clamped = decoded
+    table = pa.concat_tables(tables)
+    if table.num_rows:
+        publish(store, [stage_table(store, table)])
+    if progress:
+        progress(total, total, path.name)
+    if report is not None:
+        report.clamped += clamped
+    return table.num_rows
+
+
 def ingest_file(
     store: TelemetryStore,
     path: Path,
@@ -182,10 +212,11 @@ def ingest_file(
     """Ingest one file atomically; returns the number of spans it held.
 
     JSON goes through Arrow when it can decode it exactly (otlp_arrow), else
-    through DuckDB when that can (otlp_duckdb); otherwise, and for protobuf, the
-    strict Python decoder runs, which stores the same rows or names the bad place.
+    through DuckDB when that can (otlp_duckdb); protobuf through the native decoder
+    (otlp_native). Otherwise the strict Python decoders run, which store the same
+    rows or name the bad place.
     """
-    for path_taken in (_arrow, _engine):
+    for path_taken in (_native, _arrow, _engine):
         try:
             count = path_taken(store, path, progress, report)
         except MalformedTelemetry:

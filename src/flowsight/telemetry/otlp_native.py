@@ -24,6 +24,7 @@ import pyarrow as pa
 from google.protobuf.descriptor import Descriptor, FieldDescriptor
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import ExportTraceServiceRequest
 
+from flowsight.telemetry.otlp_proto import framed_messages
 from flowsight.telemetry.spans import SCHEMA
 
 try:
@@ -127,3 +128,16 @@ def decode_table(data: bytes) -> tuple[pa.Table, int] | None:
         return None
     rows, clamped, columns = decoded
     return table_from(rows, columns), clamped
+
+
+def decode_frames(data: bytes, where: str) -> tuple[list[pa.Table], int] | None:
+    """Tables and clamped spans of a protobuf file (framed or plain), or None when any
+    message is declined: the whole file then takes the Python path, which names the place."""
+    tables, clamped = [], 0
+    for _, payload in framed_messages(data, where):
+        decoded = decode_table(payload)
+        if decoded is None:
+            return None
+        tables.append(decoded[0])
+        clamped += decoded[1]
+    return tables, clamped

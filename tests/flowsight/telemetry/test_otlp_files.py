@@ -140,3 +140,41 @@ def test_plain_and_delimited_protobuf_gzip_or_not(tmp_path: Path):
         "SELECT DISTINCT duration_ns FROM spans"
     )
     assert durations.fetchall() == [(7,)]
+
+
+def test_protobuf_files_take_the_native_decoder_and_store_what_python_stores(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    from flowsight.telemetry import files
+
+    framed = tmp_path / "many.binpb"
+    framed.write_bytes(
+        b"".join(struct.pack(">I", len(m)) + m for m in (_message(3, 0), _message(4, 30)))
+    )
+    native = ingest_files([framed], tmp_path / "native")
+
+    def no_native(*args: object) -> None:
+        return None
+
+    monkeypatch.setattr(files, "_native", no_native)
+    python = ingest_files([framed], tmp_path / "python")
+    assert native.spans == python.spans == 7
+    assert _rows(tmp_path / "native") == _rows(tmp_path / "python")
+
+    def python_must_not_run(*args: object) -> int:
+        raise AssertionError("the Python decoder ran for an ordinary protobuf file")
+
+    monkeypatch.undo()
+    monkeypatch.setattr(files, "_python_ingest", python_must_not_run)
+    assert ingest_files([framed], tmp_path / "again").spans == 7
+
+
+def test_a_declined_protobuf_file_keeps_its_located_error(tmp_path: Path):
+    bad = tmp_path / "bad.binpb"
+    bad.write_bytes(_message(2, 0)[:-3])
+    with pytest.raises(MalformedTelemetry) as caught:
+        ingest_files([bad], tmp_path / "db")
+    assert str(bad) in str(caught.value)
+    assert not (tmp_path / "db" / "segments").exists() or not list(
+        (tmp_path / "db" / "segments").iterdir()
+    )
