@@ -29,6 +29,18 @@ _DICTIONARY = [name for name in SCHEMA.names if name not in _PER_SPAN] + [
 _STATISTICS = [name for name in SCHEMA.names if name not in _PER_SPAN]
 
 
+def open_segment(path: Path) -> pq.ParquetWriter:
+    """A Parquet writer with the store's segment settings (ingest and compaction share them)."""
+    return pq.ParquetWriter(
+        path,
+        SCHEMA,
+        compression="zstd",
+        use_dictionary=_DICTIONARY,
+        write_statistics=_STATISTICS,
+        memory_pool=pa.system_memory_pool(),
+    )
+
+
 class SegmentWriter:
     """Appends span tables to a staged segment as row groups, in a worker thread with at
     most one table in flight (memory stays bounded); a new segment every
@@ -51,15 +63,7 @@ class SegmentWriter:
         if self._open is None:
             path = self.store.tmp_dir / staged_name()
             self.staged.append(path)
-            writer = pq.ParquetWriter(
-                path,
-                SCHEMA,
-                compression="zstd",
-                use_dictionary=_DICTIONARY,
-                write_statistics=_STATISTICS,
-                memory_pool=pa.system_memory_pool(),
-            )
-            self._open, self._rows = (path, writer), 0
+            self._open, self._rows = (path, open_segment(path)), 0
         self._open[1].write_table(table.cast(SCHEMA))
         self._rows += table.num_rows
         if self._rows >= self.spans_per_segment:
