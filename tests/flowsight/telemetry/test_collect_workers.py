@@ -39,11 +39,14 @@ def helpers() -> Iterator[set[int]]:
         os.kill(pid, signal.SIGKILL)
 
 
-def _collect(db: Path, port: int, workers: int = 2) -> subprocess.Popen[bytes]:
+def _collect(
+    db: Path, port: int, workers: int = 2, token: str | None = None
+) -> subprocess.Popen[bytes]:
     """`collect --workers N`, once it answers and all its workers are up."""
     process = subprocess.Popen(
         [*FLOWSIGHT, "collect", "--db", str(db), "--port", str(port), "--workers", str(workers)],
         stderr=subprocess.PIPE,
+        env={**os.environ, "FLOWSIGHT_TOKEN": token} if token else None,
     )
     for _ in range(300):
         try:
@@ -164,3 +167,21 @@ def test_a_dead_worker_stops_the_rest_and_a_restart_recovers_its_log(
     assert span_count(store) == sent and _wal_files(store) == []
     distinct = connect(store).execute("SELECT count(DISTINCT span_id) FROM spans").fetchone()
     assert distinct == (sent,)
+
+
+def test_every_worker_requires_the_token(tmp_path: Path, helpers: set[int]) -> None:
+    db, port, token = tmp_path / "store", _free_port(), "a-long-enough-test-token-0123456789"
+    process = _collect(db, port, token=token)
+    helpers.update(_running(_descendants(process.pid)) | {process.pid})
+    url = f"http://127.0.0.1:{port}/v1/traces"
+    for _ in range(12):  # fresh connections, so both workers answer some
+        assert httpx.post(url, json=request(3), timeout=10).status_code == 401
+        assert httpx.get(f"http://127.0.0.1:{port}/metrics", timeout=10).status_code == 401
+    bearer = {"Authorization": f"Bearer {token}"}
+    for batch in range(12):
+        answer = httpx.post(url, json=request(3, batch * 3), headers=bearer, timeout=10)
+        assert answer.status_code == 200
+    process.send_signal(signal.SIGTERM)
+    assert process.wait(timeout=60) == 0
+    assert _await_exit(helpers) == set()
+    assert span_count(open_store(db)) == 36
