@@ -3,7 +3,11 @@
 Why: one receiving process tops out at about one core (the interpreter's HTTP
 and request handling, the kernel's socket work), far below what the native
 decoder could take. The parent binds the port once and forks N workers that
-inherit it, so the kernel spreads connections over them. Each worker is a whole
+inherit it, so the kernel spreads connections over them (a keep-alive
+connection stays with the worker that accepted it). The fork comes after the
+imports, so workers share that memory copy-on-write, and before any thread of
+ours starts (pyarrow's allocator and thread pools re-arm in the child through
+pthread_atfork); each worker builds its own app. Each worker is a whole
 receiver with its own write-ahead log (wal.py gives every log its own id and
 lock, and a dead one is replayed by the next writer to start), its own
 in-flight budget and its own queue limit: the memory bound is N times one
@@ -106,9 +110,10 @@ def _watch_owner(lifeline: int) -> None:
 
 def _publish(board: MetricsBoard, row: int, receiver: Any) -> None:
     def loop() -> None:
-        while True:
-            board.write(row, receiver.metrics())
-            threading.Event().wait(PUBLISH_SECONDS)
+        pause = threading.Event()
+        while not pause.wait(PUBLISH_SECONDS):
+            with contextlib.suppress(OSError):  # the segment listing; retried next time
+                board.write(row, receiver.metrics())
 
     threading.Thread(target=loop, name="metrics-publish", daemon=True).start()
 
