@@ -22,6 +22,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 FLOWSIGHT = [sys.executable, "-m", "flowsight"]
@@ -117,11 +118,11 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(db: Path) -> tuple[subprocess.Popen[bytes], int]:
+def _start(db: Path, workers: int = 1) -> tuple[subprocess.Popen[bytes], int]:
     port = _free_port()
     env = {**os.environ, "PYTHONPATH": str(ROOT / "src")}
     process = subprocess.Popen(
-        [*FLOWSIGHT, "collect", "--db", str(db), "--port", str(port)],
+        [*FLOWSIGHT, "collect", "--db", str(db), "--port", str(port), "--workers", str(workers)],
         env=env,
         stderr=subprocess.DEVNULL,
     )
@@ -130,6 +131,8 @@ def _start(db: Path) -> tuple[subprocess.Popen[bytes], int]:
             connection = http.client.HTTPConnection("127.0.0.1", port, timeout=1)
             connection.request("GET", "/metrics")
             connection.getresponse().read()
+            while len(_tree(process.pid)) < 1 + (workers if workers > 1 else 0):
+                time.sleep(0.1)
             return process, port
         except OSError:
             time.sleep(0.1)
@@ -153,6 +156,25 @@ def _rss_mib(pid: int, field: str = "VmHWM") -> float:
     return 0.0
 
 
+def _tree(pid: int) -> list[int]:
+    """`pid` and its children (collect's workers), from /proc."""
+    children = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid:
+                children.append(int(entry.name))
+    return [pid, *children]
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def _load() -> str:
     return " ".join(f"{value:.1f}" for value in os.getloadavg())
 
@@ -162,9 +184,12 @@ def _percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000 if ordered else 0.0
 
 
-def burst(clients: int, seconds: float, bodies: list[bytes], settle: float) -> dict[str, float]:
+def burst(
+    clients: int, seconds: float, bodies: list[bytes], settle: float, workers: int = 1
+) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as scratch:
-        process, port = _start(Path(scratch) / "store")
+        process, port = _start(Path(scratch) / "store", workers)
+        pids = _tree(process.pid)
         until = time.time() + seconds
         with multiprocessing.Pool(clients) as pool:
             results = pool.map(_client, [(port, n, until, 0.0, bodies) for n in range(clients)])
@@ -172,11 +197,13 @@ def burst(clients: int, seconds: float, bodies: list[bytes], settle: float) -> d
         latencies = [x for r in results for x in r[1]]
         time.sleep(settle)  # let the converter and the background compaction catch up
         metrics = _metrics(port)
-        peak = _rss_mib(process.pid)
+        peak = sum(_rss_mib(pid) for pid in pids)  # shared copy-on-write pages count twice
+        cpu = " / ".join(f"{_cpu_seconds(pid):.0f}" for pid in pids)
         process.terminate()
         process.wait(timeout=120)
     return {
         "clients": clients,
+        "cpu_s": cpu,
         "spans_per_s": acked / seconds,
         "p50_ms": _percentile(latencies, 0.5),
         "p99_ms": _percentile(latencies, 0.99),
@@ -192,6 +219,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, nargs="+", default=[4, 16])
     parser.add_argument("--seconds", type=float, default=20.0, help="Length of each burst.")
     parser.add_argument("--settle", type=float, default=8.0, help="Wait before counting.")
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1], help="collect --workers, side by side."
+    )
     options = parser.parse_args()
     bodies = [make_body(seed) for seed in range(16)]
     print(
@@ -201,16 +231,25 @@ def main() -> None:
     print(f"decode floor (opentelemetry-proto, one process): {floor:,.0f} spans/s")
     print(f"flowsight's native decoder to Arrow (one thread): {native_rate(bodies):,.0f} spans/s")
     for clients in options.clients:
-        row = burst(clients, options.seconds, bodies, options.settle)
-        print(
-            f"{clients} clients: {row['spans_per_s']:,.0f} acked spans/s "
-            f"({row['spans_per_s'] / floor:.1%} of the floor), p50 {row['p50_ms']:.0f} ms, "
-            f"p99 {row['p99_ms']:.0f} ms, refused {row['refused']:.0f}, peak RSS "
-            f"{row['peak_rss_mib']:.0f} MiB, segments {options.settle:.0f} s after the "
-            f"{options.seconds:.0f} s burst: {row['segments_after']:.0f} "
-            f"({row['compactions']:.0f} compactions); load average after {_load()}",
-            flush=True,
-        )
+        for workers in options.workers:
+            _report(clients, workers, floor, options, bodies)
+
+
+def _report(
+    clients: int, workers: int, floor: float, options: argparse.Namespace, bodies: list[bytes]
+) -> None:
+    row = burst(clients, options.seconds, bodies, options.settle, workers)
+    print(
+        f"{clients} clients, {workers} worker(s): {row['spans_per_s']:,.0f} acked spans/s "
+        f"({row['spans_per_s'] / floor:.1%} of the floor), p50 {row['p50_ms']:.0f} ms, "
+        f"p99 {row['p99_ms']:.0f} ms, refused {row['refused']:.0f}, peak RSS (sum over "
+        f"the process tree) "
+        f"{row['peak_rss_mib']:.0f} MiB, segments {options.settle:.0f} s after the "
+        f"{options.seconds:.0f} s burst: {row['segments_after']:.0f} "
+        f"({row['compactions']:.0f} compactions); CPU s per process (parent / workers) "
+        f"{row['cpu_s']}; load average after {_load()}",
+        flush=True,
+    )
 
 
 if __name__ == "__main__":

@@ -99,3 +99,9 @@ class DemoFailed(FlowsightError):
     """A process the demo needs did not start, or stopped before the demo ended."""
 
     exit_code = EXIT_FINDINGS
+
+
+class ReceiverFailed(TelemetryError):
+    """A receiving worker of `collect --workers` stopped on its own; the others were stopped."""
+
+    exit_code = EXIT_FINDINGS

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import click
 
 from flowsight.cli.options import db_option
 from flowsight.errors import UsageError
+
+if TYPE_CHECKING:
+    from fastapi import FastAPI
 
 
 @click.command("collect")
@@ -43,6 +48,15 @@ from flowsight.errors import UsageError
     metavar="AGE",
     help="Drop whole segments older than this (for example 400d); default: keep everything.",
 )
+@click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    metavar="N",
+    help="Receiving processes sharing the port, each with its own log, in-flight budget "
+    "and queue (so N times the memory bound); 1 serves from this process.",
+)
 def command(
     db: str,
     host: str,
@@ -51,12 +65,15 @@ def command(
     max_body_mb: int,
     max_in_flight_mb: int,
     retain: str | None,
+    workers: int,
 ) -> None:
     """Receive OpenTelemetry traces over OTLP/HTTP into the store.
 
     Serves POST /v1/traces (protobuf or JSON, optionally gzip) until interrupted.
     Off loopback every request must carry the bearer token. Exit code 2 when the
-    port is busy or an option is out of range.
+    port is busy or an option is out of range. With --workers N, N processes
+    answer on the one port into the one store (/metrics sums them); exit code 1
+    if one of them dies (the next start replays its log).
 
     \b
     Example:
@@ -66,8 +83,9 @@ def command(
     from flowsight.cli.listen import bind, serve
     from flowsight.cli.output import stderr
     from flowsight.telemetry import open_store
-    from flowsight.telemetry.compaction import parse_retention, run_upkeep
+    from flowsight.telemetry.compaction import Maintainer, parse_retention, run_upkeep
     from flowsight.telemetry.receiver import make_app
+    from flowsight.telemetry.workers import serve_workers
     from flowsight.web import auth
 
     if max_body_mb < 1 or max_in_flight_mb < max_body_mb:
@@ -76,12 +94,22 @@ def command(
     retain_seconds = parse_retention(retain)
     sock = bind(host, port)
     store = open_store(db, create=True)
-    app = make_app(store, max_body_mb * 1024 * 1024, max_in_flight_mb * 1024 * 1024)
-    run_upkeep(app, store, retain_seconds)
-    if token is not None:
-        auth.install(app, token)
+
+    def build_app() -> FastAPI:
+        app = make_app(store, max_body_mb * 1024 * 1024, max_in_flight_mb * 1024 * 1024)
+        if token is not None:
+            auth.install(app, token)
+        return app
+
     guard = "bearer token required" if token else "loopback only, no token"
+    processes = f", {workers} workers" if workers > 1 else ""
     stderr.print(
-        f"receiving OTLP/HTTP traces on http://{host}:{port}/v1/traces into {db} ({guard})"
+        f"receiving OTLP/HTTP traces on http://{host}:{port}/v1/traces into {db} "
+        f"({guard}{processes})"
     )
+    if workers > 1:
+        serve_workers(workers, sock, build_app, serve, Maintainer(store, retain_seconds))
+        return
+    app = build_app()
+    run_upkeep(app, store, retain_seconds)
     serve(app, sock)

@@ -331,6 +331,9 @@ def make_app(
         if upkeep is not None:
             values["flowsight_store_compactions_total"] = upkeep.compactions
             values["flowsight_store_segments_expired_total"] = upkeep.expired_segments
+        combine = getattr(app.state, "combine_metrics", None)
+        if combine is not None:  # `collect --workers N`: totals of every worker (workers.py)
+            values = combine(values)
         return PlainTextResponse(metrics_text(values))
 
     app.include_router(router)

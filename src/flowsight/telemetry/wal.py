@@ -145,8 +145,26 @@ def convert(store: TelemetryStore, log_id: str, seq: int, records: list[pa.Table
     return rows
 
 
+@contextlib.contextmanager
+def _registry(store: TelemetryStore) -> Iterator[None]:
+    """One process at a time recovers logs or starts one (`collect --workers` starts
+    several at once): otherwise a recovery could take the lock of a log directory
+    another writer has just made but not yet locked, and remove it under that writer."""
+    descriptor = os.open(store.path / "wal.lock", os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)
+
+
 def recover(store: TelemetryStore) -> int:
     """Replay the logs of dead writers into segments; returns the spans recovered."""
+    with _registry(store):
+        return _recover(store)
+
+
+def _recover(store: TelemetryStore) -> int:
     root = wal_root(store)
     recovered = 0
     for directory in sorted(root.iterdir()) if root.is_dir() else []:
@@ -204,9 +222,10 @@ class WriteAheadLog:
         self._threads: list[threading.Thread] = []
 
     def start(self) -> None:
-        recover(self.store)
-        self.directory.mkdir(parents=True)
-        self._lock_fd = _try_lock(self.directory / "LOCK")
+        with _registry(self.store):
+            _recover(self.store)
+            self.directory.mkdir(parents=True)
+            self._lock_fd = _try_lock(self.directory / "LOCK")
         self._threads = [
             threading.Thread(target=self._commit_loop, name="wal-commit", daemon=True),
             threading.Thread(target=self._convert_loop, name="wal-convert", daemon=True),
