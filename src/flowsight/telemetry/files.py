@@ -148,6 +148,24 @@ def _spans_of(stream: IO[bytes], path: Path, tick: Callable[[], None]) -> Iterat
     return _proto_spans(stream, path)
 
 
+def _published(
+    store: TelemetryStore,
+    staged: list[Path],
+    path: Path,
+    done: tuple[int, int],
+    progress: Progress | None,
+    report: IngestReport | None,
+    clamped: int = 0,
+) -> None:
+    """Make a file's staged segments visible, finish its progress bar, count its clamped spans."""
+    publish(store, staged)
+    seen, total = done
+    if progress:
+        progress(total - seen, total, path.name)
+    if report is not None:
+        report.clamped += clamped
+
+
 def _engine(
     store: TelemetryStore, path: Path, progress: Progress | None, report: IngestReport | None
 ) -> int | None:
@@ -168,9 +186,7 @@ def _engine(
         staged, count = stage_json_lines(store, path, compressed, advance, not json_lines)
     except EngineDeclined:
         return None
-    publish(store, staged)
-    if progress:
-        progress(total - seen[0], total, path.name)
+    _published(store, staged, path, (seen[0], total), progress, None)
     return count
 
 
@@ -194,12 +210,8 @@ def _native(
         return None
     tables, clamped = decoded
     table = pa.concat_tables(tables)
-    if table.num_rows:
-        publish(store, [stage_table(store, table)])
-    if progress:
-        progress(total, total, path.name)
-    if report is not None:
-        report.clamped += clamped
+    staged = [stage_table(store, table)] if table.num_rows else []
+    _published(store, staged, path, (0, total), progress, report, clamped)
     return table.num_rows
 
 
@@ -339,11 +351,7 @@ def _arrow_ingest(
     finally:
         stream.close()
         raw.close()
-    publish(store, staged)
-    if progress:
-        progress(total - seen, total, path.name)
-    if report is not None:
-        report.clamped += clamped
+    _published(store, staged, path, (seen, total), progress, report, clamped)
     return count
 
 
@@ -387,11 +395,7 @@ def _python_ingest(
     finally:
         stream.close()
         raw.close()
-    publish(store, staged)
-    if progress:
-        progress(total - seen[0], total, path.name)
-    if report is not None:
-        report.clamped += clamped
+    _published(store, staged, path, (seen[0], total), progress, report, clamped)
     return count
 
 
