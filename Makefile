@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint typecheck unit wheel-smoke reference system-deps bench clean golden
 
 # setup.py and the C source: an editable install compiles the native OTLP decoder in place.
-$(STAMP): pyproject.toml setup.py src/flowsight/telemetry/_otlp_wire.c
+$(STAMP): pyproject.toml setup.py src/flowsight/telemetry/_otlp_wire.c src/flowsight/telemetry/_otlp_json.c
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --upgrade pip
 	$(BIN)/python -m pip install -q -e '.[dev,relecloud,clickhouse]'

@@ -8,13 +8,11 @@ the store as it was and the message names the file and line.
 
 from __future__ import annotations
 
-import contextlib
 import gzip
 import json
 import os
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -22,7 +20,15 @@ from typing import IO, Any
 import pyarrow as pa
 
 from flowsight.errors import InputError, MalformedTelemetry
-from flowsight.telemetry.otlp_arrow import ArrowDeclined, BlockParser, spans_table
+from flowsight.telemetry.json_native import AVAILABLE as NATIVE_JSON
+from flowsight.telemetry.json_native import stage_blocks
+from flowsight.telemetry.otlp_arrow import (
+    ArrowDeclined,
+    BlockParser,
+    parsed_ahead,
+    spans_table,
+    system_allocator,
+)
 from flowsight.telemetry.otlp_duckdb import MAX_LINE_BYTES, EngineDeclined, stage_json_lines
 from flowsight.telemetry.otlp_json import decode_traces, parse_documents, parse_json
 from flowsight.telemetry.otlp_native import decode_frames
@@ -223,12 +229,12 @@ def ingest_file(
 ) -> int:
     """Ingest one file atomically; returns the number of spans it held.
 
-    JSON goes through Arrow when it can decode it exactly (otlp_arrow), else
-    through DuckDB when that can (otlp_duckdb); protobuf through the native decoder
-    (otlp_native). Otherwise the strict Python decoders run, which store the same
+    JSON goes through the native JSON decoder when it decodes it exactly
+    (json_native), else Arrow when that can (otlp_arrow), else DuckDB when that can
+    (otlp_duckdb); protobuf through the native decoder (otlp_native). Otherwise the strict Python decoders run, which store the same
     rows or name the bad place.
     """
-    for path_taken in (_native, _arrow, _engine):
+    for path_taken in (_native, _native_json, _arrow, _engine):
         try:
             count = path_taken(store, path, progress, report)
         except MalformedTelemetry:
@@ -286,38 +292,35 @@ def _read_after(stream: IO[bytes], carry: bytes) -> bytearray:
     return block
 
 
-def _parsed(blocks: Iterator[bytes | bytearray], parser: BlockParser) -> Iterator[pa.Table]:
-    """Blocks parsed one ahead, in a worker thread: Arrow parses the next block while
-    this thread flattens the last one (both release the GIL)."""
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="json-parse") as worker:
-        ahead: Future[pa.Table] | None = None
-        for block in blocks:
-            following = worker.submit(parser, block)
-            if ahead is not None:
-                yield ahead.result()
-            ahead = following
-        if ahead is not None:
-            yield ahead.result()
+def _native_json(
+    store: TelemetryStore, path: Path, progress: Progress | None, report: IngestReport | None
+) -> int | None:
+    """JSON through the native decoder (json_native); None when it declines."""
+    kind = _json_kind(path) if NATIVE_JSON else None
+    if kind is None:
+        return None
+    json_lines, _, total, _ = kind
+    stream, raw = _open(path)
+    seen = [0]
 
+    def advanced() -> None:
+        if progress:
+            progress(raw.tell() - seen[0], total, path.name)
+            seen[0] = raw.tell()
 
-@contextlib.contextmanager
-def _system_allocator() -> Iterator[None]:
-    """Arrow's default allocator (mimalloc) hands the large blocks of this path back to
-    the OS and faults them in again, block after block: about a tenth of the CPU time.
-    Buffers remember their pool, so switching the default for a while is safe."""
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
+    with stream, raw:
+        staged = stage_blocks(store, _blocks(stream, json_lines), json_lines, advanced)
+    if staged is None:
+        return None
+    _published(store, staged[0], path, (seen[0], total), progress, report, staged[2])
+    return staged[1]
 
 
 def _arrow(
     store: TelemetryStore, path: Path, progress: Progress | None, report: IngestReport | None
 ) -> int | None:
     """The Arrow path for JSON: spans published, or None when an exact path must decode."""
-    with _system_allocator():
+    with system_allocator():
         return _arrow_ingest(store, path, progress, report)
 
 
@@ -333,7 +336,7 @@ def _arrow_ingest(
     count = clamped = seen = 0
     try:
         parser = BlockParser(json_lines, first)
-        for documents in _parsed(_blocks(stream, json_lines), parser):
+        for documents in parsed_ahead(_blocks(stream, json_lines), parser):
             table, block_clamped = spans_table(documents)
             writer.add(table)
             count, clamped = count + table.num_rows, clamped + block_clamped

@@ -112,6 +112,7 @@ def test_relecloud_like_files_take_the_arrow_path(tmp_path: Path, monkeypatch):
 
         monkeypatch.setattr(files, name, spy)
     monkeypatch.setattr(files, "READ_BYTES", 4096)  # several blocks, one segment
+    monkeypatch.setattr(files, "NATIVE_JSON", False)  # the path before (test_json_native)
     report = ingest_files([source], tmp_path / "s")
     assert taken == ["_arrow"] and report.spans == 200
     with connect(open_store(tmp_path / "s")) as connection:
