@@ -19,7 +19,7 @@
  * would fail or count it otherwise (a null span, list item or attribute); a
  * top-level value that is not an object; an id that is not plain hex of the right
  * length; an enum out of range or not a plain integer; a timestamp that is not
- * plain digits within int64; an intValue not in canonical form; array/kvlist/
+ * plain digits within int64; an intValue string other than "-" and digits; array/kvlist/
  * bytes values; more than one value member in an AnyValue; a repeated attribute
  * key in a span; nesting deeper than MAX_DEPTH; numbers longer than MAX_NUMBER.
  * Members Python ignores (fields flowsight does not store, unknown names) are
@@ -763,18 +763,22 @@ static int append_http_status(Decoder *d, long index)
 
 /* ------------------------------------------------------------------ OTLP values */
 
-/* An integer token Python would print back unchanged (str(int(token))). */
-static int canonical_int(const uint8_t *p, size_t n)
+/* str(int(text)) for an optional "-" and decimal digits (leading zeros dropped, "-0" is
+ * "0"); other text int() accepts (spaces, "+", "_") declines. */
+static int append_int(Buf *out, const uint8_t *p, size_t n)
 {
     size_t i = n && p[0] == '-';
-    if (i == n || n - i > 19)
-        return 0;
-    if (p[i] == '0')
-        return n == 1; /* "0"; "-0" and leading zeros are rewritten by Python */
-    for (; i < n; i++)
-        if (!is_digit(p[i]))
-            return 0;
-    return 1;
+    if (i == n || n > 64)
+        return DECLINE;
+    for (size_t j = i; j < n; j++)
+        if (!is_digit(p[j]))
+            return DECLINE;
+    size_t k = i;
+    while (k < n - 1 && p[k] == '0')
+        k++;
+    if (i && !(n - k == 1 && p[k] == '0'))
+        TRY(buf_put(out, "-", 1));
+    return buf_put(out, p + k, n - k);
 }
 
 /* str(float(token)): CPython's own parse and repr, which need the GIL (dtoa state). */
@@ -831,15 +835,15 @@ static int member_text(Decoder *d, Cursor *c, Buf *out, unsigned kind)
     }
     if (ch == '"') {
         TRY(scan_string(c, &s));
-        if (kind == V_INT && (s.escaped || !canonical_int(s.p, s.n)))
-            return DECLINE; /* int() would accept spaces, "+", "_", zeros: Python decides */
-        return append_str(out, &s);
+        if (kind != V_INT)
+            return append_str(out, &s);
+        return s.escaped ? DECLINE : append_int(out, s.p, s.n);
     }
     if (kind == V_STRING)
         return DECLINE;
     TRY(scan_number(c, &n));
     if (n.integer)
-        return canonical_int(n.p, n.n) ? buf_put(out, n.p, n.n) : DECLINE;
+        return append_int(out, n.p, n.n);
     return kind == V_DOUBLE ? append_double(d, out, &n) : DECLINE;
 }
 
