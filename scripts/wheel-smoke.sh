@@ -57,6 +57,13 @@ if not otlp_native.AVAILABLE:
     raise SystemExit("wheel-smoke: flowsight.telemetry._otlp_wire is missing or off")
 '
 
+step "the wheel carries the compiled native OTLP/JSON decoder, in use"
+"$venv/python" -c '
+from flowsight.telemetry import json_native
+if not json_native.AVAILABLE or json_native.decode_block(b"{}", True) is None:
+    raise SystemExit("wheel-smoke: flowsight.telemetry._otlp_json is missing or off")
+'
+
 step "importing every flowsight module"
 "$venv/python" - <<'PY'
 import importlib

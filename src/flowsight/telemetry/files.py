@@ -35,13 +35,7 @@ from flowsight.telemetry.otlp_native import decode_frames
 from flowsight.telemetry.otlp_proto import decode_request, framed_messages, parse_message
 from flowsight.telemetry.segment_writer import SegmentWriter
 from flowsight.telemetry.spans import CLAMPED_REASON, SpanColumns, SpanRecord
-from flowsight.telemetry.store import (
-    TelemetryStore,
-    discard,
-    open_store,
-    publish,
-    stage_table,
-)
+from flowsight.telemetry.store import TelemetryStore, discard, open_store, publish, stage_table
 
 #: Spans per staged segment: bounds memory while keeping segments large.
 CHUNK_SPANS = 500_000
