@@ -62,32 +62,34 @@ def write_blocks(
 ) -> tuple[int, int] | None:
     """Decode blocks on THREADS threads, in order, into `writer`: (spans, clamped), or
     None as soon as one block declines (the caller abandons the writer)."""
-    count = clamped = 0
+    totals = [0, 0]
+    pending: deque[Future[Decoded | None]] = deque()
+
+    def written() -> bool:
+        decoded = pending.popleft().result()
+        if decoded is None:
+            return False
+        writer.add(decoded[0])
+        totals[0] += decoded[0].num_rows
+        totals[1] += decoded[1]
+        if advanced:
+            advanced()
+        return True
+
     with ThreadPoolExecutor(THREADS, thread_name_prefix="json-native") as pool:
-        pending: deque[Future[Decoded | None]] = deque()
         try:
             for block in blocks:
                 pending.append(pool.submit(decode_block, block, json_lines))
                 while len(pending) >= IN_FLIGHT or (pending and pending[0].done()):
-                    decoded = pending.popleft().result()
-                    if decoded is None:
+                    if not written():
                         return None
-                    writer.add(decoded[0])
-                    count, clamped = count + decoded[0].num_rows, clamped + decoded[1]
-                    if advanced:
-                        advanced()
             while pending:
-                decoded = pending.popleft().result()
-                if decoded is None:
+                if not written():
                     return None
-                writer.add(decoded[0])
-                count, clamped = count + decoded[0].num_rows, clamped + decoded[1]
-                if advanced:
-                    advanced()
         finally:
             for future in pending:
                 future.cancel()
-    return count, clamped
+    return totals[0], totals[1]
 
 
 def stage_blocks(
