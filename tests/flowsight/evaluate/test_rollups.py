@@ -4,6 +4,7 @@ schedules, maintenance and unattributed spans; and SIGKILL never leaves it wrong
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,10 +15,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from conftest import WORKLOAD, at, span
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from flowsight.cli import cli
 from flowsight.evaluate import evaluate_workload
 from flowsight.evaluate.duckdb import DuckDBBackend
 from flowsight.load import load_workload
@@ -189,6 +192,7 @@ def test_garbage_is_collected(workload, store):
 EVALUATE_SCRIPT = """
 import sys
 from datetime import datetime
+from flowsight.cli import cli
 from flowsight.evaluate import evaluate_workload
 from flowsight.load import load_workload
 from flowsight.telemetry import open_store
@@ -227,3 +231,19 @@ def test_sigkill_leaves_the_cache_exact(tmp_path, workload, store, step, action)
     assert set(rollup_files.cached(store, key, segment_files(store))) == {
         p.name for p in segment_files(store)
     }
+
+
+def test_the_cli_bypass_gives_the_same_json_and_reads_no_rollup(tmp_path, workload, store):
+    _busy_store(store)
+    workload_file = tmp_path / "workload.yaml"
+    workload_file.write_text(WORKLOAD)
+    base = ["evaluate", str(workload_file), "--db", str(store.path), "--format", "json"]
+    base += ["--now", "2026-11-24T12:00:00Z", "--fail-on", "none"]
+    runner = CliRunner()
+    bypassed = runner.invoke(cli, [*base, "--no-cache"])
+    assert bypassed.exit_code == 0, bypassed.output
+    assert not rollup_files.rollups_root(store).exists()  # the bypass writes no cache
+    cached = runner.invoke(cli, base)
+    assert cached.exit_code == 0, cached.output
+    assert json.loads(cached.output) == json.loads(bypassed.output)
+    assert len(list(rollup_files.rollups_root(store).rglob("*.parquet"))) == 3
