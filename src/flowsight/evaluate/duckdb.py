@@ -10,13 +10,14 @@ one are scanned (flowsight.evaluate.rollups); `cache=False` scans every span.
 from __future__ import annotations
 
 from contextlib import suppress
+from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
 
 from flowsight.errors import StoreError
-from flowsight.evaluate.base import Aggregates, QueryPlan
+from flowsight.evaluate.base import NS_PER_MINUTE, Aggregates, QueryPlan
 from flowsight.evaluate.onepass import (
     counted_table,
     flow_numbers,
@@ -41,6 +42,30 @@ DIALECT = Dialect(
 )
 
 
+#: Segments without a rollup are tagged in passes of about this many bytes of Parquet,
+#: so a first evaluate of a large store keeps memory bounded and saves as it goes.
+CHUNK_BYTES = 1 << 30
+
+
+def _chunks(segments: list[Path]) -> list[list[Path]]:
+    chunks: list[list[Path]] = [[]]
+    total = 0
+    for segment in segments:
+        with suppress(OSError):
+            total += segment.stat().st_size
+        if chunks[-1] and total > CHUNK_BYTES:
+            chunks.append([])
+            total = 0
+        chunks[-1].append(segment)
+    return [c for c in chunks if c]
+
+
+def _minute_aligned(plan: QueryPlan) -> bool:
+    """Rollups are per minute: the plan's bounds must fall on minutes (evaluate's do)."""
+    bounds = (plan.start_ns, plan.end_ns, plan.window_start_ns)
+    return all(bound % NS_PER_MINUTE == 0 for bound in bounds)
+
+
 def _rows(connection: duckdb.DuckDBPyConnection, sql: str) -> list[Any]:
     return [tuple(row) for row in connection.execute(sql).fetchall()]
 
@@ -61,7 +86,7 @@ class DuckDBBackend:
 
     def aggregate(self, plan: QueryPlan) -> Aggregates:
         try:
-            if self.cache:
+            if self.cache and _minute_aligned(plan):
                 with self._empty_connection() as connection:
                     return self._aggregate_cached(connection, plan)
             with connect(self.store, self.memory_limit) as connection:
@@ -101,10 +126,13 @@ class DuckDBBackend:
         segments, pending = _snapshot(self.store)
         key = fingerprint(plan, DIALECT)
         have = rollup_files.cached(self.store, key, segments)
-        computed = compute(connection, plan, DIALECT, [s for s in segments if s.name not in have])
-        if computed:
-            save(self.store, key, computed)
-        else:
+        computed: dict[str, pa.Table] = {}
+        writable = True
+        for chunk in _chunks([s for s in segments if s.name not in have]):
+            found = compute(connection, plan, DIALECT, chunk)
+            writable = writable and save(self.store, key, found)
+            computed.update(found)
+        if not computed:
             with suppress(OSError):
                 rollup_files.touch(self.store, key)
         fresh = list(computed.values())

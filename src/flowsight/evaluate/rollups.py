@@ -102,13 +102,14 @@ def compute(
 
 
 def save(store: TelemetryStore, key: str, computed: dict[str, pa.Table]) -> bool:
-    """Write the computed rollups; False (and nothing more tried) when the store is read-only."""
+    """Write the computed rollups; False when the store cannot take them (read-only, full):
+    evaluate then goes on with them in memory."""
     try:
         files.touch(store, key)
         for name, table in computed.items():
             files.write_rollup(store, key, name, table)
         files.collect_garbage(store)
-    except OSError:
+    except (OSError, pa.ArrowException):
         return False
     return True
 
