@@ -24,9 +24,10 @@ from flowsight.evaluate.onepass import (
     grouped,
     roll_up,
 )
-from flowsight.evaluate.rollups import compute, fingerprint, grouped_from_rollups, save, tagging_sql
+from flowsight.evaluate.rollups import compute, grouped_from_rollups, save, tagging, tagging_sql
 from flowsight.evaluate.sql import Dialect
 from flowsight.telemetry import rollups as rollup_files
+from flowsight.telemetry.rollups import key_of
 from flowsight.telemetry.spans import SCHEMA
 from flowsight.telemetry.store import TelemetryStore, _snapshot, connect
 
@@ -124,13 +125,14 @@ class DuckDBBackend:
         """A relation of the rollup rows of every segment of a snapshot and of the spans
         still in write-ahead logs; computes (and stores) the rollups segments lack."""
         segments, pending = _snapshot(self.store)
-        key = fingerprint(plan, DIALECT)
+        text = tagging(plan, DIALECT)
+        key = key_of(text)
         have = rollup_files.cached(self.store, key, segments)
         computed: dict[str, pa.Table] = {}
         writable = True
         for chunk in _chunks([s for s in segments if s.name not in have]):
             found = compute(connection, plan, DIALECT, chunk)
-            writable = writable and save(self.store, key, found)
+            writable = writable and save(self.store, text, found)
             computed.update(found)
         if not computed:
             with suppress(OSError):

@@ -19,7 +19,6 @@ Only segments without a rollup (new ones) are scanned, in one pass grouped by fi
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -71,10 +70,15 @@ def tagging_sql(plan: QueryPlan, source: str, dialect: Dialect, by_file: bool) -
     )
 
 
+def tagging(plan: QueryPlan, dialect: Dialect) -> str:
+    """What the key hashes and merges run: CODE_VERSION, then the tagging SQL over the
+    view `rollup_source`."""
+    return CODE_VERSION + "\n" + tagging_sql(plan, files.SOURCE_VIEW, dialect, by_file=False)
+
+
 def fingerprint(plan: QueryPlan, dialect: Dialect) -> str:
     """The cache key: a hash of the tagging SQL itself (and CODE_VERSION)."""
-    text = CODE_VERSION + "\n" + tagging_sql(plan, "{source}", dialect, by_file=False)
-    return hashlib.sha256(text.encode()).hexdigest()[:24]
+    return files.key_of(tagging(plan, dialect))
 
 
 def compute(
@@ -101,10 +105,12 @@ def compute(
     return out
 
 
-def save(store: TelemetryStore, key: str, computed: dict[str, pa.Table]) -> bool:
-    """Write the computed rollups; False when the store cannot take them (read-only, full):
-    evaluate then goes on with them in memory."""
+def save(store: TelemetryStore, text: str, computed: dict[str, pa.Table]) -> bool:
+    """Write the computed rollups under the key of tagging `text`; False when the store
+    cannot take them (read-only, full): evaluate then goes on with them in memory."""
+    key = files.key_of(text)
     try:
+        files.remember_tagging(store, text)
         files.touch(store, key)
         for name, table in computed.items():
             files.write_rollup(store, key, name, table)

@@ -15,9 +15,11 @@ Files and crash safety:
   so a crash at any point leaves a consistent cache.
 - Segment names are never reused, so a rollup never goes stale: it belongs to one
   immutable file.
-- A merge carries rollups forward (`carry`): when every input has a rollup for a
-  fingerprint, the output's rollup is their regrouped union, written *before* the
-  merged segment is published, so readers of the new segment find it cached.
+- A merge carries rollups forward (`carry`): the output's rollup is the regrouped
+  union of the inputs' rollups, written *before* the merged segment is published, so
+  readers of the new segment find it cached. Inputs without one (new segments) are
+  tagged in the merge with the key's stored SQL (`tagging.sql`, checked against the
+  key), so the background merges, not evaluate, tag the new data.
 - Deleting segments (merge, retention) deletes their rollups (`drop`); rollups of
   vanished segments that survive a crash, and fingerprints unused for a day, are
   removed by `collect_garbage`.
@@ -26,6 +28,7 @@ Files and crash safety:
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import shutil
 import time
@@ -46,6 +49,11 @@ UNUSED_SECONDS = 86400.0
 #: output's rollup before publishing the output segment).
 ORPHAN_SECONDS = 3600.0
 ROW_GROUP = 65_536
+#: The tagging SQL of a key (its first line the code version), reading view SOURCE_VIEW.
+TAGGING_FILE = "tagging.sql"
+SOURCE_VIEW = "rollup_source"
+#: A merge tags inputs lacking a rollup only for keys evaluate used this recently.
+ACTIVE_SECONDS = 3600.0
 
 KEYS = (
     "flow",
@@ -137,21 +145,68 @@ def touch(store: TelemetryStore, fingerprint: str) -> None:
     marker.touch()
 
 
+def key_of(tagging: str) -> str:
+    """A fingerprint is the hash of its tagging text (code version + SQL)."""
+    return hashlib.sha256(tagging.encode()).hexdigest()[:24]
+
+
+def remember_tagging(store: TelemetryStore, tagging: str) -> None:
+    """Keep the key's tagging SQL next to its rollups, so merges can tag new inputs."""
+    path = rollups_root(store) / key_of(tagging) / TAGGING_FILE
+    with contextlib.suppress(OSError):
+        if path.read_text() == tagging:
+            return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staged = store.tmp_dir / f"tagging-{uuid.uuid4().hex}.sql.{os.getpid()}.tmp"
+    try:
+        staged.write_text(tagging)
+        os.rename(staged, path)
+    finally:
+        staged.unlink(missing_ok=True)
+
+
+def _active_tagging(folder: Path, now: float) -> str | None:
+    """The folder's tagging SQL when evaluate used the key lately and it is intact."""
+    if now - _mtime(folder / USED_MARKER, None) >= ACTIVE_SECONDS:
+        return None
+    try:
+        text = (folder / TAGGING_FILE).read_text()
+    except OSError:
+        return None
+    return text if key_of(text) == folder.name else None
+
+
+def tag_segment(tagging: str, segment: Path) -> pa.Table:
+    """A segment's rollup, computed from its spans with a key's stored tagging SQL."""
+    import duckdb
+
+    listing = "'" + str(segment).replace("'", "''") + "'"
+    with duckdb.connect(":memory:") as connection:
+        connection.execute("SET enable_progress_bar = false")
+        connection.execute(f"CREATE VIEW {SOURCE_VIEW} AS SELECT * FROM read_parquet([{listing}])")
+        table = connection.sql(tagging.split("\n", 1)[1]).to_arrow_table()
+    return table.select(SCHEMA.names).cast(SCHEMA)
+
+
 def carry(store: TelemetryStore, inputs: list[Path], output: str) -> int:
-    """Write the merge output's rollup for each fingerprint every input has one for;
-    returns how many fingerprints were carried. Never fails the merge: a rollup that
-    cannot be carried is just recomputed by the next evaluate."""
+    """Write the merge output's rollup for each key: the inputs' rollups regrouped, and
+    inputs without one tagged here (only for keys evaluate used in the last hour), so
+    new data is tagged in the background merge, not by the next evaluate. Returns how
+    many keys were carried. Never fails the merge: a rollup that cannot be written is
+    just recomputed by the next evaluate."""
     root = rollups_root(store)
     if not root.is_dir():
         return 0
-    carried = 0
+    carried, now = 0, time.time()
     for folder in sorted(p for p in root.iterdir() if p.is_dir()):
-        sources = [folder / p.name for p in inputs]
-        if not all(s.exists() for s in sources):
+        missing = [p for p in inputs if not (folder / p.name).exists()]
+        tagging = _active_tagging(folder, now) if missing else None
+        if missing and tagging is None:
             continue
         try:
-            table = regrouped([pq.read_table(s) for s in sources])
-            write_rollup(store, folder.name, output, table)
+            tables = [pq.read_table(folder / p.name) for p in inputs if p not in missing]
+            tables += [tag_segment(str(tagging), p) for p in missing]
+            write_rollup(store, folder.name, output, regrouped(tables))
         except (OSError, pa.ArrowException):
             continue
         carried += 1

@@ -93,6 +93,7 @@ def _moments(now_minute: int, window: str | None) -> dict[str, Any]:
     now_minute=st.integers(2 * 1440, 6 * 1440),
     shift=st.integers(1, 90),
     window=st.sampled_from([None, "1d", "3d", "7d"]),
+    merge_new=st.booleans(),
 )
 def test_cached_equals_raw_through_the_store_life(
     batches: list[list[SpanSpec]],
@@ -100,6 +101,7 @@ def test_cached_equals_raw_through_the_store_life(
     now_minute: int,
     shift: int,
     window: str | None,
+    merge_new: bool,
 ) -> None:
     workload = _workload()
     with tempfile.TemporaryDirectory() as folder:
@@ -117,6 +119,9 @@ def test_cached_equals_raw_through_the_store_life(
             cached = rollup_files.cached(store, _only_key(store), segment_files(store))
             assert len(cached) == 1
         record_spans(store, [_record(s) for s in later])  # a new segment arrives
+        if merge_new:  # merged before any evaluate saw it: the merge tags it
+            merge(store, segment_files(store), grace=0)
+            assert rollup_files.cached(store, _only_key(store), segment_files(store))
         for moment in (_moments(now_minute + shift, window), _moments(now_minute - shift, None)):
             cached_result, raw_result = _both(workload, store, **moment)
             assert cached_result == raw_result
@@ -208,14 +213,18 @@ else:
 
 @pytest.mark.parametrize(
     ("step", "action"),
-    [("rollup-staged", "evaluate"), ("rollup-staged", "merge"), ("merge-rollups", "merge")],
+    [
+        ("rollup-staged", "evaluate"),
+        ("rollup-staged", "merge"),
+        ("merge-rollups", "merge"),
+        ("merge-published", "merge"),
+    ],
 )
 def test_sigkill_leaves_the_cache_exact(tmp_path, workload, store, step, action):
     _busy_store(store)
     if action == "merge":
         evaluate_workload(workload, store, **NOW)  # rollups to carry
-        _busy_store(store)
-        evaluate_workload(workload, store, **NOW)
+        _busy_store(store)  # and segments the merge must tag
     workload_file = tmp_path / "workload.yaml"
     workload_file.write_text(WORKLOAD)
     result = subprocess.run(
@@ -231,6 +240,26 @@ def test_sigkill_leaves_the_cache_exact(tmp_path, workload, store, step, action)
     assert set(rollup_files.cached(store, key, segment_files(store))) == {
         p.name for p in segment_files(store)
     }
+
+
+def test_a_merge_tags_only_for_keys_in_use(workload, store):
+    _busy_store(store)
+    evaluate_workload(workload, store, **NOW)
+    key = _only_key(store)
+    folder = rollup_files.rollups_root(store) / key
+    _busy_store(store)
+    hour_ago = datetime.now().timestamp() - rollup_files.ACTIVE_SECONDS
+    os.utime(folder / rollup_files.USED_MARKER, (hour_ago, hour_ago))
+    merged = merge(store, segment_files(store), grace=0)
+    assert not (folder / merged.name).exists()  # an idle key is not kept up by merges
+    evaluate_workload(workload, store, **NOW)  # in use again: evaluate tags the merged one
+    (folder / rollup_files.TAGGING_FILE).write_text("1\nSELECT 'tampered'")
+    record_spans(store, [_record((3000, 0, 200, 10))])
+    merged = merge(store, segment_files(store), grace=0)
+    assert not (folder / merged.name).exists()  # a tagging file not matching its key
+    assert _both(workload, store, **NOW)[0] == _both(workload, store, **NOW)[1]
+    assert rollup_files.key_of((folder / rollup_files.TAGGING_FILE).read_text()) == key
+    assert _both(workload, store, **NOW)[0] == _both(workload, store, **NOW)[1]
 
 
 def test_the_cli_bypass_gives_the_same_json_and_reads_no_rollup(tmp_path, workload, store):
