@@ -28,7 +28,9 @@ from flowsight.model import Workload
 from flowsight.telemetry import SpanRecord, TelemetryStore, open_store, record_spans
 from flowsight.telemetry import rollups as rollup_files
 from flowsight.telemetry.compaction import merge
+from flowsight.telemetry.spans import SpanColumns
 from flowsight.telemetry.store import segment_files
+from flowsight.telemetry.wal import convert, encode, read_records, wal_root
 
 BASE = at("2026-11-21T00:00:00Z")
 
@@ -276,3 +278,29 @@ def test_the_cli_bypass_gives_the_same_json_and_reads_no_rollup(tmp_path, worklo
     assert cached.exit_code == 0, cached.output
     assert json.loads(cached.output) == json.loads(bypassed.output)
     assert len(list(rollup_files.rollups_root(store).rglob("*.parquet"))) == 3
+
+
+def test_spans_still_in_a_write_ahead_log_count_once(workload, store):
+    """Acknowledged spans not converted yet are tagged in memory on each run, never cached."""
+    _busy_store(store)
+    columns = SpanColumns()
+    for minute in range(0, 300, 7):
+        columns.add(_record((2 * 1440 + 780 + minute, minute % 7, 200, minute + 1)))
+    log = wal_root(store) / "log1" / "000001.wal"
+    log.parent.mkdir(parents=True)
+    log.write_bytes(encode(columns.table()))
+    with_log, raw = _both(workload, store, **NOW)
+    assert with_log == raw
+    assert with_log != _both(workload, open_store(_copy_without_wal(store)), **NOW)[0]
+    key = _only_key(store)
+    assert len(rollup_files.cached(store, key, segment_files(store))) == 3  # segments only
+    convert(store, "log1", 1, list(read_records(log)))
+    assert _both(workload, store, **NOW) == (raw, raw)
+
+
+def _copy_without_wal(store: TelemetryStore) -> Path:
+    import shutil
+
+    target = store.path.parent / "without-wal"
+    shutil.copytree(store.path, target, ignore=shutil.ignore_patterns("wal"))
+    return target
