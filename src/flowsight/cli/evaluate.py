@@ -73,6 +73,12 @@ def _details(evaluation: Evaluation) -> None:
 @window_options
 @format_option(["text", "json"], "text", "a table, or JSON with every number and time series")
 @click.option("--no-series", is_flag=True, help="Leave the time series out of the JSON.")
+@click.option(
+    "--no-cache",
+    is_flag=True,
+    help="Scan every span instead of the store's per-segment rollups (to check them; "
+    "same numbers, slower).",
+)
 @fail_on_option("is breached")
 def command(
     file: str,
@@ -86,6 +92,7 @@ def command(
     now: str | None,
     output_format: str,
     no_series: bool,
+    no_cache: bool,
     fail_on: str,
 ) -> None:
     """Measure every flow of FILE against its targets.
@@ -101,11 +108,16 @@ def command(
     """
     from flowsight.evaluate import evaluate_workload
     from flowsight.load import load_workload
+    from flowsight.telemetry import TelemetryStore
 
     if window and start:
         raise UsageError("--window and --from both set the window start; give one")
     workload = load_workload(file).workload
     source = span_source(db, clickhouse, table, clickhouse_password_file)
+    if no_cache and isinstance(source, TelemetryStore):
+        from flowsight.evaluate.duckdb import DuckDBBackend
+
+        source = DuckDBBackend(source, cache=False)
     evaluation = evaluate_workload(
         workload,
         source,

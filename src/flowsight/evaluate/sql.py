@@ -136,11 +136,13 @@ def entry_spans(
     dialect: Dialect,
     label: Label | None = None,
     coded: tuple[str, str] | None = None,
+    keep: tuple[str, ...] = (),
 ) -> str:
     """Entry spans of the scan range with flow, step, minute, outcome and latency bucket.
 
     `coded` = (rule code CASE, step) from flowsight.evaluate.rulecodes replaces the
-    plain flow and step CASEs (DuckDB); flows are then numbered.
+    plain flow and step CASEs (DuckDB); flows are then numbered. `keep` names more
+    source columns to pass through (the rollup cache keeps each span's segment file).
     """
     minute = dialect.int_div.format(a="start_ns", b=NS_PER_MINUTE)
     attrs = "".join(
@@ -148,6 +150,7 @@ def entry_spans(
         for index, name in enumerate(attribute_names(plan))
     )
     columns = "service, name, kind, status, start_ns, duration_ns, http_method, http_status"
+    columns += "".join(f", {column}" for column in keep)
     scoped = (
         f"SELECT {columns}, enduser, synthetic, coalesce(http_route, url_path) AS route{attrs} "
         f"FROM {source} WHERE (kind IN (2, 5) OR parent_span_id = '') "
@@ -176,7 +179,7 @@ def entry_spans(
         "AS INTEGER) AS bucket, "
         "CAST(CASE WHEN enduser IS NULL THEN 0 ELSE 1 END AS INTEGER) AS authed, "
         "CAST(CASE WHEN synthetic IS NULL THEN 0 ELSE 1 END AS INTEGER) AS synth, "
-        "name, service, http_method, route, start_ns "
+        f"name, service, http_method, route, start_ns{''.join(f', {c}' for c in keep)} "
         f"FROM ({attributed}) AS attributed"
     )
 

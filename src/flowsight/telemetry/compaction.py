@@ -10,7 +10,8 @@ whose newest span is past the horizon (`--retain 400d`).
 
 Crash safety, step by step (`crash_point` marks each step; tests SIGKILL there):
 - merge: a manifest `c-X.json` naming the inputs is written and fsync'd; the
-  merged rows go to tmp/ and are fsync'd; `c-X.parquet` is renamed into
+  merged rows go to tmp/ and are fsync'd; the inputs' evaluate rollups are carried
+  to the output (flowsight.telemetry.rollups); `c-X.parquet` is renamed into
   segments/ (the commit point: readers hide the inputs only once both exist);
   the inputs are deleted later.
 - retention: a manifest `r-X.json` naming the expired segments is the commit
@@ -42,6 +43,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from starlette.concurrency import run_in_threadpool
 
+from flowsight.telemetry import rollups
 from flowsight.telemetry.segment_writer import open_segment
 from flowsight.telemetry.spans import SCHEMA
 from flowsight.telemetry.store import (
@@ -142,6 +144,8 @@ def merge(store: TelemetryStore, inputs: list[Path], grace: float = GRACE_SECOND
         os.fsync(handle.fileno())
     crash_point("merge-staged")
     target = store.segments_dir / f"{stem}.parquet"
+    rollups.carry(store, inputs, target.name)  # before publishing: readers find it cached
+    crash_point("merge-rollups")
     os.rename(staged, target)
     _fsync_dir(store.segments_dir)
     crash_point("merge-published")
@@ -191,6 +195,7 @@ def _delete(store: TelemetryStore, names: list[str]) -> None:
         (store.segments_dir / name).unlink(missing_ok=True)
         if index == 0:
             crash_point("delete-first")
+    rollups.drop(store, names)
 
 
 def _manifest(path: Path) -> list[str] | None:
