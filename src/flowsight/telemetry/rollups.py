@@ -177,13 +177,20 @@ def _active_tagging(folder: Path, now: float) -> str | None:
 
 
 def tag_segment(tagging: str, segment: Path) -> pa.Table:
-    """A segment's rollup, computed from its spans with a key's stored tagging SQL."""
-    import duckdb
+    """A segment's rollup, computed from its spans with a key's stored tagging SQL.
 
-    listing = "'" + str(segment).replace("'", "''") + "'"
+    The SQL comes from a file in the store, so whoever can write the store could
+    put any SQL there: it runs in a DuckDB that sees only the segment (an Arrow
+    dataset, streamed) and can neither touch files nor change that setting.
+    """
+    import duckdb
+    import pyarrow.dataset as ds
+
     with duckdb.connect(":memory:") as connection:
         connection.execute("SET enable_progress_bar = false")
-        connection.execute(f"CREATE VIEW {SOURCE_VIEW} AS SELECT * FROM read_parquet([{listing}])")
+        connection.register(SOURCE_VIEW, ds.dataset(segment, format="parquet"))
+        connection.execute("SET enable_external_access = false")
+        connection.execute("SET lock_configuration = true")
         table = connection.sql(tagging.split("\n", 1)[1]).to_arrow_table()
     return table.select(SCHEMA.names).cast(SCHEMA)
 
@@ -194,6 +201,8 @@ def carry(store: TelemetryStore, inputs: list[Path], output: str) -> int:
     new data is tagged in the background merge, not by the next evaluate. Returns how
     many keys were carried. Never fails the merge: a rollup that cannot be written is
     just recomputed by the next evaluate."""
+    import duckdb
+
     root = rollups_root(store)
     if not root.is_dir():
         return 0
@@ -207,7 +216,7 @@ def carry(store: TelemetryStore, inputs: list[Path], output: str) -> int:
             tables = [pq.read_table(folder / p.name) for p in inputs if p not in missing]
             tables += [tag_segment(str(tagging), p) for p in missing]
             write_rollup(store, folder.name, output, regrouped(tables))
-        except (OSError, pa.ArrowException):
+        except (OSError, pa.ArrowException, duckdb.Error, KeyError, ValueError):
             continue
         carried += 1
     return carried

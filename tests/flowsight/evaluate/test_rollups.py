@@ -264,6 +264,28 @@ def test_a_merge_tags_only_for_keys_in_use(workload, store):
     assert _both(workload, store, **NOW)[0] == _both(workload, store, **NOW)[1]
 
 
+def test_stored_tagging_sql_cannot_touch_files(tmp_path, workload, store):
+    """Whoever can write the store can forge a key for any SQL: a merge runs it, but in a
+    DuckDB without file access, and the merge itself goes on."""
+    outside = tmp_path / "outside.csv"
+    secret = tmp_path / "secret.txt"
+    secret.write_text("do not read")
+    for sql in (
+        f"COPY (SELECT 1) TO '{outside}'",
+        f"SELECT content AS flow FROM read_text('{secret}')",
+        "SELECT 1 AS not_a_rollup",
+    ):
+        text = "1\n" + sql
+        folder = rollup_files.rollups_root(store) / rollup_files.key_of(text)
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / rollup_files.TAGGING_FILE).write_text(text)
+        (folder / rollup_files.USED_MARKER).touch()
+        record_spans(store, [_record((3000, 0, 200, 10))])
+        merged = merge(store, segment_files(store), grace=0)
+        assert merged.exists() and not (folder / merged.name).exists()
+    assert not outside.exists()
+
+
 def test_the_cli_bypass_gives_the_same_json_and_reads_no_rollup(tmp_path, workload, store):
     _busy_store(store)
     workload_file = tmp_path / "workload.yaml"
