@@ -106,8 +106,8 @@ def main() -> None:
     from flowsight.evaluate.duckdb import DuckDBBackend
     from flowsight.load import load_workload
     from flowsight.telemetry import open_store
-    from flowsight.telemetry.compaction import maintain
     from flowsight.telemetry.store import segment_files, write_table
+    from flowsight.telemetry.upkeep import maintain
 
     workload = load_workload(ROOT / "examples/relecloud/workload.yaml").workload
     work = options.dir or Path(tempfile.mkdtemp(prefix="flowsight-age-"))

@@ -83,8 +83,9 @@ def command(
     from flowsight.cli.listen import bind, serve
     from flowsight.cli.output import stderr
     from flowsight.telemetry import open_store
-    from flowsight.telemetry.compaction import Maintainer, parse_retention, run_upkeep
+    from flowsight.telemetry.compaction import parse_retention
     from flowsight.telemetry.receiver import make_app
+    from flowsight.telemetry.upkeep import Maintainer, run_upkeep
     from flowsight.telemetry.workers import serve_workers
     from flowsight.web import auth
 

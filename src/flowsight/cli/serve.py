@@ -74,7 +74,8 @@ def command(
     from flowsight.cli.listen import bind, serve
     from flowsight.cli.output import stderr
     from flowsight.telemetry import open_store
-    from flowsight.telemetry.compaction import parse_retention, run_upkeep
+    from flowsight.telemetry.compaction import parse_retention
+    from flowsight.telemetry.upkeep import run_upkeep
     from flowsight.web import DashboardConfig, create_app
 
     if window and start:

@@ -6,7 +6,8 @@ count. Segments are grouped in size tiers (x4 per tier); when a tier holds
 FANOUT segments, the oldest ones are merged into one, in time order, so the
 count stays near FANOUT per tier (a few dozen for years of data) and each
 segment covers a narrow span of time. Retention drops whole segments
-whose newest span is past the horizon (`--retain 400d`).
+whose newest span is past the horizon (`--retain 400d`). flowsight.telemetry.upkeep
+runs these steps in background lanes and holds the locks.
 
 Crash safety, step by step (`crash_point` marks each step; tests SIGKILL there):
 - merge: a manifest `c-X.json` naming the inputs is written and fsync'd; the
@@ -24,8 +25,6 @@ a crash (an orphan manifest, a staged file) is harmless and is cleaned up by
 
 from __future__ import annotations
 
-import contextlib
-import fcntl
 import json
 import math
 import os
@@ -33,15 +32,9 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager, contextmanager
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
-import pyarrow as pa
 import pyarrow.parquet as pq
-from starlette.concurrency import run_in_threadpool
 
 from flowsight.telemetry import rollups
 from flowsight.telemetry.segment_writer import open_segment
@@ -60,7 +53,6 @@ FANOUT = 4
 MAX_INPUTS = 16
 MAX_SEGMENT = 512 << 20
 GRACE_SECONDS = 120.0
-INTERVAL_SECONDS = 5.0
 CRASH_ENV = "FLOWSIGHT_CRASH_AT"
 
 
@@ -82,16 +74,19 @@ def _unconverted(store: TelemetryStore, name: str) -> bool:
     return (wal_root(store) / log_id / f"{seq}.wal").exists()
 
 
-def plan(store: TelemetryStore) -> list[Path]:
-    """The oldest segments of the lowest tier holding FANOUT of them (empty: nothing to do)."""
+def plan(store: TelemetryStore, tiers_from: int = 0, tiers_below: int | None = None) -> list[Path]:
+    """The oldest segments of the lowest tier holding FANOUT of them (empty: nothing to do),
+    among the tiers in [tiers_from, tiers_below) (an upkeep lane's share)."""
     tiers: dict[int, list[Path]] = {}
     for path in segment_files(store):
         try:
             size = path.stat().st_size
         except FileNotFoundError:
             continue
-        if not _unconverted(store, path.name):
-            tiers.setdefault(tier(size), []).append(path)
+        rank = tier(size)
+        inside = rank >= tiers_from and (tiers_below is None or rank < tiers_below)
+        if inside and not _unconverted(store, path.name):
+            tiers.setdefault(rank, []).append(path)
     for _, members in sorted(tiers.items()):
         if len(members) >= FANOUT:
             chosen: list[Path] = []
@@ -119,8 +114,21 @@ def _earliest_start(path: Path) -> int:
     return min(starts, default=0)
 
 
-def merge(store: TelemetryStore, inputs: list[Path], grace: float = GRACE_SECONDS) -> Path:
+class MergeCancelled(Exception):
+    """A merge given up because its upkeep is stopping; nothing of it remains."""
+
+
+def merge(
+    store: TelemetryStore,
+    inputs: list[Path],
+    grace: float = GRACE_SECONDS,
+    cancel: threading.Event | None = None,
+) -> Path:
     """Merge segments into one, inputs in time order; see the module doc for the steps.
+
+    `cancel` set (a shutdown) stops it between row groups: the staged file and the
+    uncommitted manifest are removed and MergeCancelled raised, so `collect` does not
+    wait minutes for a large merge to end.
 
     Row groups are copied as they are (decoded and re-encoded one at a time, so memory
     stays at one row group), not re-sorted: a sort with the attributes map cost 3-4 us
@@ -136,10 +144,16 @@ def merge(store: TelemetryStore, inputs: list[Path], grace: float = GRACE_SECOND
         for source in sorted(inputs, key=lambda p: (_earliest_start(p), p.name)):
             segment = pq.ParquetFile(source)
             for group in range(segment.num_row_groups):
+                if cancel is not None and cancel.is_set():
+                    break
                 table = segment.read_row_group(group)
                 writer.write_table(table if table.schema == SCHEMA else table.cast(SCHEMA))
     finally:
         writer.close()
+    if cancel is not None and cancel.is_set():
+        staged.unlink(missing_ok=True)
+        (store.segments_dir / f"{stem}.json").unlink(missing_ok=True)
+        raise MergeCancelled(stem)
     with open(staged, "rb+") as handle:
         os.fsync(handle.fileno())
     crash_point("merge-staged")
@@ -206,10 +220,16 @@ def _manifest(path: Path) -> list[str] | None:
 
 
 def collect_garbage(
-    store: TelemetryStore, grace: float = GRACE_SECONDS, orphan_age: float = 3600.0
+    store: TelemetryStore,
+    grace: float = GRACE_SECONDS,
+    orphan_age: float = 3600.0,
+    orphans: bool = True,
 ) -> int:
     """Finish what crashed or deferred steps left: delete hidden inputs and expired segments
-    once `grace` has passed, then manifests that hide nothing, orphans and staged files."""
+    once `grace` has passed, then manifests that hide nothing, orphans and staged files.
+
+    `orphans=False` keeps uncommitted manifests and staged files, whatever their age:
+    while another lane's merge runs, its manifest is uncommitted until it publishes."""
     removed, now = 0, time.time()
     present = {p.name for p in store.segments_dir.iterdir()}
     for path in sorted(store.segments_dir.glob("[cr]-*.json")):
@@ -226,9 +246,9 @@ def collect_garbage(
             removed += len(remaining)
             if path.name.startswith("r-"):
                 path.unlink(missing_ok=True)
-        elif not remaining or age >= orphan_age:
+        elif orphans and (not remaining or age >= orphan_age):
             path.unlink(missing_ok=True)  # merged away since, or a merge that never committed
-    for staged in store.tmp_dir.iterdir():
+    for staged in store.tmp_dir.iterdir() if orphans else ():
         try:
             if now - staged.stat().st_mtime >= orphan_age:
                 staged.unlink()
@@ -251,127 +271,3 @@ def parse_retention(text: str | None) -> float | None:
     if not 3600 <= seconds <= 100 * 366 * 86400:
         raise UsageError(f"--retain {text}: give between 1h and 100 years, for example 400d")
     return seconds
-
-
-def run_upkeep(app: Any, store: TelemetryStore, retain_seconds: float | None) -> Maintainer:
-    """Run a Maintainer for the life of an ASGI app (`collect`, `serve`)."""
-    maintainer = Maintainer(store, retain_seconds)
-    inner = app.router.lifespan_context
-
-    @asynccontextmanager
-    async def lifespan(target: Any) -> AsyncIterator[Any]:
-        maintainer.start()
-        try:
-            async with inner(target) as state:
-                yield state
-        finally:
-            await run_in_threadpool(maintainer.stop)
-
-    app.router.lifespan_context = lifespan
-    app.state.upkeep = maintainer.upkeep
-    return maintainer
-
-
-@dataclass
-class Upkeep:
-    compactions: int = 0
-    merged_segments: int = 0
-    expired_segments: int = 0
-    deleted_segments: int = 0
-
-
-@contextmanager
-def upkeep_lock(store: TelemetryStore, wait: bool = False) -> Iterator[bool]:
-    """One compactor per store at a time (collect, serve and ingest may share a store):
-    two merges of the same inputs would each hide them and count their rows twice."""
-    descriptor = os.open(store.path / "upkeep.lock", os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(descriptor)
-
-
-def maintain(
-    store: TelemetryStore,
-    retain_seconds: float | None = None,
-    grace: float = GRACE_SECONDS,
-    upkeep: Upkeep | None = None,
-    max_merges: int = 8,
-) -> Upkeep:
-    """One round: garbage, retention, then merges until the tiers are within bounds
-    (skipped when another process is doing upkeep on this store right now)."""
-    upkeep = upkeep or Upkeep()
-    with upkeep_lock(store) as mine:
-        if mine:
-            _round(store, retain_seconds, grace, upkeep, max_merges)
-    return upkeep
-
-
-def _round(
-    store: TelemetryStore,
-    retain_seconds: float | None,
-    grace: float,
-    upkeep: Upkeep,
-    max_merges: int,
-) -> None:
-    upkeep.deleted_segments += collect_garbage(store, grace)
-    if retain_seconds is not None:
-        upkeep.expired_segments += expire(store, retain_seconds, grace=grace)
-    for _ in range(max_merges):
-        inputs = plan(store)
-        if not inputs:
-            break
-        merge(store, inputs, grace)
-        upkeep.compactions += 1
-        upkeep.merged_segments += len(inputs)
-
-
-def _lower_priority() -> None:
-    """Run this thread (and the DuckDB threads a merge starts from it) at nice 10.
-
-    Why: a merge is CPU-heavy and can wait; under a burst it took a core from the
-    receiver's request path, and acks matter more. Linux sets nice per thread and
-    new threads inherit it; elsewhere this does nothing."""
-    with contextlib.suppress(AttributeError, OSError):
-        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
-
-
-class Maintainer:
-    """`maintain` every few seconds in a background thread, for `collect` and `serve`."""
-
-    def __init__(
-        self,
-        store: TelemetryStore,
-        retain_seconds: float | None = None,
-        interval: float = INTERVAL_SECONDS,
-        grace: float = GRACE_SECONDS,
-    ) -> None:
-        self.store = store
-        self.retain_seconds = retain_seconds
-        self.interval = interval
-        self.grace = grace
-        self.upkeep = Upkeep()
-        self.failures = 0
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="store-upkeep", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        if self._thread.is_alive():
-            self._thread.join()
-
-    def _run(self) -> None:
-        _lower_priority()
-        while not self._stop.wait(self.interval):
-            try:
-                maintain(self.store, self.retain_seconds, self.grace, self.upkeep)
-            except (OSError, pa.ArrowException):
-                self.failures += 1  # a full disk, say: retried next round, nothing lost

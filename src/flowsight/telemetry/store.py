@@ -226,9 +226,10 @@ def compact(store: TelemetryStore, small_bytes: int = 8 << 20) -> int:
     The steps and their crash safety are those of `compaction.merge`; the
     originals are deleted at once, as no reader of a one-shot ingest is waiting.
     """
-    from flowsight.telemetry.compaction import _unconverted, merge, upkeep_lock
+    from flowsight.telemetry.compaction import _unconverted, merge
+    from flowsight.telemetry.upkeep import upkeep_lock
 
-    with upkeep_lock(store, wait=True):
+    with upkeep_lock(store, wait=True):  # the small lane's: these inputs are all in its tiers
         small = [
             f
             for f in segment_files(store)

@@ -40,7 +40,7 @@ from collections.abc import Callable
 from typing import Any
 
 from flowsight.errors import ReceiverFailed
-from flowsight.telemetry.compaction import Maintainer
+from flowsight.telemetry.upkeep import Maintainer
 
 #: Metrics that are sums over the workers (and the parent's upkeep); names as one receiver has them.
 REFUSED = [

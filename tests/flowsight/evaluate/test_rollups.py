@@ -203,7 +203,7 @@ from flowsight.cli import cli
 from flowsight.evaluate import evaluate_workload
 from flowsight.load import load_workload
 from flowsight.telemetry import open_store
-from flowsight.telemetry.compaction import maintain
+from flowsight.telemetry.upkeep import maintain
 store = open_store(sys.argv[1])
 if sys.argv[3] == "evaluate":
     workload = load_workload(sys.argv[2]).workload

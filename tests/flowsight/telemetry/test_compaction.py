@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -14,17 +15,25 @@ import pyarrow.parquet as pq
 import pytest
 
 from flowsight.errors import UsageError
-from flowsight.telemetry import open_store
+from flowsight.telemetry import compaction, open_store
 from flowsight.telemetry.compaction import (
     FANOUT,
-    Maintainer,
+    MergeCancelled,
     collect_garbage,
     expire,
-    maintain,
     parse_retention,
 )
 from flowsight.telemetry.spans import SpanColumns, SpanRecord
 from flowsight.telemetry.store import connect, segment_files, write_table
+from flowsight.telemetry.upkeep import (
+    LARGE,
+    LARGE_TIER,
+    SMALL,
+    Maintainer,
+    maintain,
+    maintain_lane,
+    upkeep_lock,
+)
 
 DAY = 86_400 * 10**9
 NOW = 1_780_000_000 * 10**9
@@ -108,7 +117,8 @@ def test_retention_option_is_checked():
 STEP_SCRIPT = """
 import sys
 from flowsight.telemetry import open_store
-from flowsight.telemetry.compaction import expire, maintain
+from flowsight.telemetry.compaction import expire
+from flowsight.telemetry.upkeep import maintain
 store = open_store(sys.argv[1])
 if sys.argv[2] == "retain":
     expire(store, 400 * 86400, now={now}, grace=0)
@@ -172,3 +182,69 @@ def test_maintainer_compacts_in_the_background(tmp_path: Path):
     maintainer.stop()
     assert len(segment_files(store)) < FANOUT and maintainer.upkeep.compactions >= 2
     assert _rows(store) == before and maintainer.failures == 0
+
+
+def _large_tiers_from_a_few_kilobytes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tiers x4 from 8 KiB instead of 4 MiB, so a test's segments span both lanes."""
+    monkeypatch.setattr(compaction, "TIER_BASE", 8192)
+
+
+def _tiers(store) -> list[int]:  # type: ignore[no-untyped-def]
+    return sorted(compaction.tier(p.stat().st_size) for p in segment_files(store))
+
+
+def test_the_lanes_merge_disjoint_tiers(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    _large_tiers_from_a_few_kilobytes(monkeypatch)
+    store = open_store(tmp_path / "store", create=True)
+    _fill(store, 4, spans=8000)  # each past 4x TIER_BASE: the large lane's
+    _fill(store, 6, spans=5)  # tier 0: the small lane's
+    assert _tiers(store).count(0) == 6 and min(t for t in _tiers(store) if t) >= LARGE_TIER
+    before = _rows(store)
+    maintain_lane(store, SMALL, grace=0)
+    assert _tiers(store).count(0) < FANOUT and len(segment_files(store)) > FANOUT
+    maintain_lane(store, LARGE, grace=0)
+    assert all(t < LARGE_TIER for t in _tiers(store)[:-1]) and _rows(store) == before
+
+
+def test_small_merges_go_on_while_the_large_lane_is_busy(tmp_path: Path):
+    """The soak's failure: one long merge held up every small one. Holding the large lane's
+    lock stands for a merge of the largest tier that runs for minutes."""
+    store = open_store(tmp_path / "store", create=True)
+    _fill(store, 12)
+    before = _rows(store)
+    with upkeep_lock(store, name=LARGE.lock) as held:
+        assert held
+        assert maintain(store, grace=0).compactions == 0  # the whole store must wait
+        upkeep = maintain_lane(store, SMALL, grace=0)
+        assert upkeep.compactions >= 1 and len(segment_files(store)) < FANOUT
+    assert _rows(store) == before
+
+
+def test_retention_and_orphan_clean_up_wait_for_the_large_lane(tmp_path: Path):
+    """Either could undo a running large merge: retention would hide a segment the merge
+    copies back, and an uncommitted manifest may be the merge's own."""
+    store = open_store(tmp_path / "store", create=True)
+    _fill(store, 1, age_days=500)
+    _fill(store, 1)
+    orphan = store.segments_dir / "c-1--running.json"
+    orphan.write_text('{"replaces": ["a.parquet"]}')
+    os.utime(orphan, (time.time() - 7200, time.time() - 7200))
+    with upkeep_lock(store, name=LARGE.lock):
+        assert maintain_lane(store, SMALL, 400 * 86400, grace=0).expired_segments == 0
+        assert orphan.exists() and len(segment_files(store)) == 2
+    assert maintain_lane(store, SMALL, 400 * 86400, grace=0).expired_segments == 1
+    assert not orphan.exists() and len(segment_files(store)) == 1
+
+
+def test_a_cancelled_merge_leaves_nothing(tmp_path: Path):
+    """Shutdown gives up a running merge instead of waiting minutes for it."""
+    store = open_store(tmp_path / "store", create=True)
+    _fill(store, 4)
+    before, inputs = _rows(store), segment_files(store)
+    cancel = threading.Event()
+    cancel.set()
+    with pytest.raises(MergeCancelled):
+        compaction.merge(store, inputs, grace=0, cancel=cancel)
+    assert segment_files(store) == inputs and _rows(store) == before
+    assert not list(store.tmp_dir.iterdir())
+    assert not list(store.segments_dir.glob("*.json"))
