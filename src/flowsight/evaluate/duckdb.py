@@ -29,7 +29,13 @@ from flowsight.evaluate.sql import Dialect
 from flowsight.telemetry import rollups as rollup_files
 from flowsight.telemetry.rollups import key_of
 from flowsight.telemetry.spans import SCHEMA
-from flowsight.telemetry.store import TelemetryStore, _snapshot, connect
+from flowsight.telemetry.store import (
+    TelemetryStore,
+    _snapshot,
+    connect,
+    empty_connection,
+    parquet_list,
+)
 
 DIALECT = Dialect(
     regex="regexp_matches",
@@ -88,7 +94,7 @@ class DuckDBBackend:
     def aggregate(self, plan: QueryPlan) -> Aggregates:
         try:
             if self.cache and _minute_aligned(plan):
-                with self._empty_connection() as connection:
+                with empty_connection(self.memory_limit) as connection:
                     return self._aggregate_cached(connection, plan)
             with connect(self.store, self.memory_limit) as connection:
                 return self._aggregate(connection, plan)
@@ -103,13 +109,6 @@ class DuckDBBackend:
         connection.execute(f"CREATE TEMP TABLE counted AS {counted_table(plan, numbers)}")
         connection.execute(f"CREATE TEMP TABLE g AS {grouped(plan, 'spans', DIALECT, numbers)}")
         return roll_up(connection, plan, numbers)
-
-    def _empty_connection(self) -> duckdb.DuckDBPyConnection:
-        connection = duckdb.connect(":memory:")
-        connection.execute("SET enable_progress_bar = false")
-        if self.memory_limit:
-            connection.execute(f"SET memory_limit = '{self.memory_limit}'")
-        return connection
 
     def _aggregate_cached(
         self, connection: duckdb.DuckDBPyConnection, plan: QueryPlan
@@ -150,8 +149,7 @@ class DuckDBBackend:
         )
         parts = [f"SELECT {columns} FROM fresh_rollups"]
         if have:
-            listing = ", ".join("'" + str(p).replace("'", "''") + "'" for p in have.values())
-            parts.append(f"SELECT {columns} FROM read_parquet([{listing}])")
+            parts.append(f"SELECT {columns} FROM read_parquet({parquet_list(have.values())})")
         return f"({' UNION ALL '.join(parts)})"
 
     def spans(self, start_ns: int, end_ns: int) -> str:

@@ -32,7 +32,7 @@ from flowsight.evaluate.onepass import SET_BUCKETS, SET_MINUTES, _under_mask
 from flowsight.evaluate.rulecodes import code_case, coded_step
 from flowsight.evaluate.sql import Dialect, entry_spans
 from flowsight.telemetry import rollups as files
-from flowsight.telemetry.store import TelemetryStore
+from flowsight.telemetry.store import TelemetryStore, parquet_list
 
 #: Bump when the meaning of a rollup changes without its SQL changing.
 CODE_VERSION = "1"
@@ -90,8 +90,7 @@ def compute(
     """The rollups of `segments`, from one scan of them grouped by file: name -> table."""
     if not segments:
         return {}
-    listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in segments)
-    source = f"read_parquet([{listing}], filename = true)"
+    source = f"read_parquet({parquet_list(segments)}, filename = true)"
     table = connection.sql(tagging_sql(plan, source, dialect, by_file=True)).to_arrow_table()
     table = table.sort_by("segment")
     names = table.column("segment")

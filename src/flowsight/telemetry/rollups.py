@@ -39,7 +39,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flowsight.telemetry.store import TelemetryStore, _fsync_dir
+from flowsight.telemetry.store import TelemetryStore, _fsync_dir, empty_connection
 
 ROLLUPS_DIR = "rollups"
 #: Touched by every evaluate that uses a fingerprint; unused for this long, it is dropped.
@@ -183,11 +183,9 @@ def tag_segment(tagging: str, segment: Path) -> pa.Table:
     put any SQL there: it runs in a DuckDB that sees only the segment (an Arrow
     dataset, streamed) and can neither touch files nor change that setting.
     """
-    import duckdb
     import pyarrow.dataset as ds
 
-    with duckdb.connect(":memory:") as connection:
-        connection.execute("SET enable_progress_bar = false")
+    with empty_connection() as connection:
         connection.register(SOURCE_VIEW, ds.dataset(segment, format="parquet"))
         connection.execute("SET enable_external_access = false")
         connection.execute("SET lock_configuration = true")

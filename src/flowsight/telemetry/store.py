@@ -186,18 +186,28 @@ def signature(store: TelemetryStore) -> tuple[object, ...]:
     return (tuple(p.name for p in segment_files(store)), wal_signature(store))
 
 
-def connect(store: TelemetryStore, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
-    """An in-memory DuckDB with a `spans` view over the segments present right now, and
-    the acknowledged spans still in a receiver's write-ahead log."""
+def parquet_list(paths: Iterable[Path]) -> str:
+    """A DuckDB list literal of file paths, for read_parquet([...])."""
+    return "[" + ", ".join("'" + str(p).replace("'", "''") + "'" for p in paths) + "]"
+
+
+def empty_connection(memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB set up as every reader of the store wants it."""
     connection = duckdb.connect(":memory:")
     connection.execute("SET enable_progress_bar = false")
     if memory_limit:
         connection.execute(f"SET memory_limit = '{memory_limit}'")
+    return connection
+
+
+def connect(store: TelemetryStore, memory_limit: str | None = None) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB with a `spans` view over the segments present right now, and
+    the acknowledged spans still in a receiver's write-ahead log."""
+    connection = empty_connection(memory_limit)
     files, pending = _snapshot(store)
     parts = []
     if files:
-        listing = ", ".join("'" + str(f).replace("'", "''") + "'" for f in files)
-        parts.append(f"SELECT * FROM read_parquet([{listing}])")
+        parts.append(f"SELECT * FROM read_parquet({parquet_list(files)})")
     if pending or not files:
         connection.register("pending_spans", pa.concat_tables([SCHEMA.empty_table(), *pending]))
         parts.append("SELECT * FROM pending_spans")

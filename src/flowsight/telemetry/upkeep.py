@@ -57,10 +57,12 @@ class Lane:
     lock: str
     tiers_from: int
     tiers_below: int | None
+    #: deferred deletions, and (when the other lane is idle) retention and orphans
+    housekeeping: bool
 
 
-SMALL = Lane("small", SMALL_LOCK, 0, LARGE_TIER)
-LARGE = Lane("large", LARGE_LOCK, LARGE_TIER, None)
+SMALL = Lane("small", SMALL_LOCK, 0, LARGE_TIER, housekeeping=True)
+LARGE = Lane("large", LARGE_LOCK, LARGE_TIER, None, housekeeping=False)
 
 
 @dataclass
@@ -140,7 +142,7 @@ def maintain_lane(
     with upkeep_lock(store, name=lane.lock) as mine:
         if not mine:
             return upkeep
-        if lane is SMALL:
+        if lane.housekeeping:
             with upkeep_lock(store, name=LARGE_LOCK) as whole:
                 _housekeeping(store, retain_seconds, grace, upkeep, whole)
         _merges(store, lane.tiers_from, lane.tiers_below, grace, upkeep, max_merges, cancel)
