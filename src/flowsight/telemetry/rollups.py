@@ -52,6 +52,8 @@ ROW_GROUP = 65_536
 #: The tagging SQL of a key (its first line the code version), reading view SOURCE_VIEW.
 TAGGING_FILE = "tagging.sql"
 SOURCE_VIEW = "rollup_source"
+#: Rows decoded at a time when a merge tags a segment (memory stays at one such batch).
+STREAM_ROWS = 16_384
 #: A merge tags inputs lacking a rollup only for keys evaluate used this recently.
 ACTIVE_SECONDS = 3600.0
 
@@ -180,13 +182,18 @@ def tag_segment(tagging: str, segment: Path) -> pa.Table:
     """A segment's rollup, computed from its spans with a key's stored tagging SQL.
 
     The SQL comes from a file in the store, so whoever can write the store could
-    put any SQL there: it runs in a DuckDB that sees only the segment (an Arrow
-    dataset, streamed) and can neither touch files nor change that setting.
+    put any SQL there: it runs in a DuckDB that sees only the segment and can
+    neither touch files nor change that setting. The segment comes as a stream of
+    small record batches, read once (DuckDB refuses a second scan, and the merge
+    then leaves the rollup to evaluate): it runs inside a merge, in the receiver's
+    process, where a whole decoded row group per lane was most of the RSS swing.
     """
-    import pyarrow.dataset as ds
-
+    source = pq.ParquetFile(segment)
+    batches = source.iter_batches(batch_size=STREAM_ROWS)
     with empty_connection() as connection:
-        connection.register(SOURCE_VIEW, ds.dataset(segment, format="parquet"))
+        connection.register(
+            SOURCE_VIEW, pa.RecordBatchReader.from_batches(source.schema_arrow, batches)
+        )
         connection.execute("SET enable_external_access = false")
         connection.execute("SET lock_configuration = true")
         table = connection.sql(tagging.split("\n", 1)[1]).to_arrow_table()

@@ -81,7 +81,8 @@ def _earliest_per_row_group(path: Path) -> list[int]:
     ]
 
 
-def test_a_merge_lays_its_inputs_out_in_time_order(tmp_path: Path):
+def test_a_merge_lays_its_inputs_out_in_time_order(tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(compaction, "ROW_GROUP_ROWS", 50)  # one row group per input
     store = open_store(tmp_path / "store", create=True)
     for age in (3, 1, 2, 0):  # written out of time order, as late data arrives
         _fill(store, 1, age_days=age)
