@@ -39,13 +39,13 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flowsight.telemetry import rollups
-from flowsight.telemetry.segment_writer import open_segment
 from flowsight.telemetry.spans import SCHEMA
 from flowsight.telemetry.store import (
     TelemetryStore,
     _atomic_write,
     _fsync_dir,
     _sequence,
+    open_segment,
     segment_files,
 )
 from flowsight.telemetry.wal import wal_root

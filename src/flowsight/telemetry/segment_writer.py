@@ -5,7 +5,7 @@ decoding the JSON did, so it runs in a worker thread (Arrow releases the GIL)
 while the decoder reads the next block; and the columns that hold one value per
 span (ids, timestamps) skip dictionary encoding and statistics nobody reads.
 Segments stay under `tmp/` until the caller publishes them all (store.publish),
-so a file is visible whole or not at all.
+so a file is visible whole or not at all. The settings are the store's (store.open_segment).
 """
 
 from __future__ import annotations
@@ -18,27 +18,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from flowsight.telemetry.spans import SCHEMA
-from flowsight.telemetry.store import TelemetryStore, discard, staged_name
-
-#: Distinct per span: dictionaries and min/max statistics would only cost time.
-_PER_SPAN = {"trace_id", "span_id", "parent_span_id", "duration_ns", "attributes"}
-_DICTIONARY = [name for name in SCHEMA.names if name not in _PER_SPAN] + [
-    "attributes.key_value.key",
-    "attributes.key_value.value",
-]
-_STATISTICS = [name for name in SCHEMA.names if name not in _PER_SPAN]
-
-
-def open_segment(path: Path) -> pq.ParquetWriter:
-    """A Parquet writer with the store's segment settings (ingest and compaction share them)."""
-    return pq.ParquetWriter(
-        path,
-        SCHEMA,
-        compression="zstd",
-        use_dictionary=_DICTIONARY,
-        write_statistics=_STATISTICS,
-        memory_pool=pa.system_memory_pool(),
-    )
+from flowsight.telemetry.store import TelemetryStore, discard, open_segment, staged_name
 
 
 class SegmentWriter:

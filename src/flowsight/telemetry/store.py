@@ -96,6 +96,28 @@ def staged_name(prefix: str = "s") -> str:
     return f"{prefix}-{_sequence()}--{uuid.uuid4().hex[:8]}.parquet.{os.getpid()}.tmp"
 
 
+#: Distinct per span: dictionaries and min/max statistics would only cost time.
+_PER_SPAN = {"trace_id", "span_id", "parent_span_id", "duration_ns", "attributes"}
+_DICTIONARY = [name for name in SCHEMA.names if name not in _PER_SPAN] + [
+    "attributes.key_value.key",
+    "attributes.key_value.value",
+]
+_STATISTICS = [name for name in SCHEMA.names if name not in _PER_SPAN]
+
+
+def open_segment(path: Path) -> pq.ParquetWriter:
+    """A Parquet writer with the store's segment settings: the receiver's log conversion,
+    ingest and compaction share them."""
+    return pq.ParquetWriter(
+        path,
+        SCHEMA,
+        compression="zstd",
+        use_dictionary=_DICTIONARY,
+        write_statistics=_STATISTICS,
+        memory_pool=pa.system_memory_pool(),
+    )
+
+
 def stage_table(
     store: TelemetryStore, table: pa.Table, prefix: str = "s", name: str | None = None
 ) -> Path:
@@ -105,7 +127,8 @@ def stage_table(
     """
     staged = store.tmp_dir / (f"{name}.{os.getpid()}.tmp" if name else staged_name(prefix))
     table = table if table.schema == SCHEMA else table.cast(SCHEMA)  # a cast copies every column
-    pq.write_table(table, staged, compression="zstd")
+    with open_segment(staged) as writer:
+        writer.write_table(table)
     with open(staged, "rb+") as handle:
         os.fsync(handle.fileno())
     return staged
