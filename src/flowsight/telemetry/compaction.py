@@ -128,7 +128,10 @@ def _batches(inputs: list[Path], cancel: threading.Event | None) -> Iterator[pa.
         for batch in pq.ParquetFile(source).iter_batches(batch_size=rollups.STREAM_ROWS):
             if cancel is not None and cancel.is_set():
                 return
-            yield batch if batch.schema == SCHEMA else batch.cast(SCHEMA)
+            if batch.schema == SCHEMA:
+                yield batch
+            else:  # Table.cast: RecordBatch.cast needs pyarrow 16, the floor is 15
+                yield from pa.Table.from_batches([batch]).cast(SCHEMA).to_batches()
 
 
 def _copy(writer: pq.ParquetWriter, batches: Iterator[pa.RecordBatch]) -> None:

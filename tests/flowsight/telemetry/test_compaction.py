@@ -11,6 +11,7 @@ import threading
 import time
 from pathlib import Path
 
+import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
@@ -23,7 +24,7 @@ from flowsight.telemetry.compaction import (
     expire,
     parse_retention,
 )
-from flowsight.telemetry.spans import SpanColumns, SpanRecord
+from flowsight.telemetry.spans import SCHEMA, SpanColumns, SpanRecord
 from flowsight.telemetry.store import connect, segment_files, write_table
 from flowsight.telemetry.upkeep import (
     LARGE,
@@ -81,7 +82,9 @@ def _earliest_per_row_group(path: Path) -> list[int]:
     ]
 
 
-def test_a_merge_lays_its_inputs_out_in_time_order(tmp_path: Path, monkeypatch):  # type: ignore[no-untyped-def]
+def test_a_merge_lays_its_inputs_out_in_time_order(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setattr(compaction, "ROW_GROUP_ROWS", 50)  # one row group per input
     store = open_store(tmp_path / "store", create=True)
     for age in (3, 1, 2, 0):  # written out of time order, as late data arrives
@@ -91,6 +94,27 @@ def test_a_merge_lays_its_inputs_out_in_time_order(tmp_path: Path, monkeypatch):
     (merged,) = segment_files(store)
     earliest = _earliest_per_row_group(merged)
     assert len(earliest) == 4 and earliest == sorted(earliest)
+    assert _rows(store) == before
+
+
+def test_a_merge_casts_segments_of_another_writer_to_the_schema(tmp_path: Path) -> None:
+    """A segment written with wider integer types (as DuckDB or an older writer might)
+    merges into one of the store's schema, with the same rows."""
+    store = open_store(tmp_path / "store", create=True)
+    _fill(store, 1)
+    wide = pa.schema(
+        [
+            field.with_type(pa.int64()) if field.name in ("kind", "status") else field
+            for field in SCHEMA
+        ]
+    )
+    (segment,) = segment_files(store)
+    pq.write_table(pq.read_table(segment).cast(wide), segment)
+    _fill(store, 3, age_days=1)  # a tier of four
+    before = _rows(store)
+    maintain(store, grace=0)
+    (merged,) = segment_files(store)
+    assert pq.read_schema(merged).remove_metadata() == SCHEMA.remove_metadata()
     assert _rows(store) == before
 
 
