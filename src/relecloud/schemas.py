@@ -18,7 +18,11 @@ def _no_control(value: str) -> str:
 
 
 def _aware(value: datetime) -> datetime:
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    """The instant in UTC; one that UTC cannot hold (year 1 at +00:01) is a bad value, not a 500."""
+    try:
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("date and time out of range once converted to UTC") from None
 
 
 Text = Annotated[str, AfterValidator(_no_control)]

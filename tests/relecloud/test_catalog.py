@@ -193,3 +193,11 @@ def test_admin_creates_and_edits_concerts_with_forms(shared_app: App) -> None:
     )
     assert renamed.status_code == 303
     assert "Renamed Night" in client.get(path).text
+
+
+def test_a_start_time_utc_cannot_hold_is_refused_not_a_server_error(shared_app: App) -> None:
+    """Found by the schemathesis run: year 1 at +00:01 is year 0 in UTC."""
+    body = {**NEW, "start_time": "0001-01-01T00:00:00+00:01"}
+    answer = shared_app.anon.post("/api/concerts", json=body, headers=shared_app.admin_api)
+    assert answer.status_code == 422
+    assert "out of range" in answer.text and "start_time" in answer.text
