@@ -41,6 +41,7 @@ import pyarrow.parquet as pq
 from flowsight.telemetry import rollups
 from flowsight.telemetry.spans import SCHEMA
 from flowsight.telemetry.store import (
+    STREAM_ROWS,
     TelemetryStore,
     _atomic_write,
     _fsync_dir,
@@ -125,7 +126,7 @@ class MergeCancelled(Exception):
 def _batches(inputs: list[Path], cancel: threading.Event | None) -> Iterator[pa.RecordBatch]:
     """The inputs' rows in time order, in small batches of the store's schema."""
     for source in sorted(inputs, key=lambda p: (_earliest_start(p), p.name)):
-        for batch in pq.ParquetFile(source).iter_batches(batch_size=rollups.STREAM_ROWS):
+        for batch in pq.ParquetFile(source).iter_batches(batch_size=STREAM_ROWS):
             if cancel is not None and cancel.is_set():
                 return
             if batch.schema == SCHEMA:
@@ -137,11 +138,13 @@ def _batches(inputs: list[Path], cancel: threading.Event | None) -> Iterator[pa.
 def _copy(writer: pq.ParquetWriter, batches: Iterator[pa.RecordBatch]) -> None:
     """Write the batches in row groups of ROW_GROUP_ROWS, holding one row group at most."""
     held: list[pa.RecordBatch] = []
+    rows = 0
     for batch in batches:
         held.append(batch)
-        if sum(b.num_rows for b in held) >= ROW_GROUP_ROWS:
+        rows += batch.num_rows
+        if rows >= ROW_GROUP_ROWS:
             writer.write_table(pa.Table.from_batches(held))
-            held = []
+            held, rows = [], 0
     if held:
         writer.write_table(pa.Table.from_batches(held))
 

@@ -39,7 +39,12 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from flowsight.telemetry.store import TelemetryStore, _fsync_dir, empty_connection
+from flowsight.telemetry.store import (
+    STREAM_ROWS,
+    TelemetryStore,
+    _fsync_dir,
+    empty_connection,
+)
 
 ROLLUPS_DIR = "rollups"
 #: Touched by every evaluate that uses a fingerprint; unused for this long, it is dropped.
@@ -52,8 +57,6 @@ ROW_GROUP = 65_536
 #: The tagging SQL of a key (its first line the code version), reading view SOURCE_VIEW.
 TAGGING_FILE = "tagging.sql"
 SOURCE_VIEW = "rollup_source"
-#: Rows decoded at a time when a merge tags a segment (memory stays at one such batch).
-STREAM_ROWS = 16_384
 #: A merge tags inputs lacking a rollup only for keys evaluate used this recently.
 ACTIVE_SECONDS = 3600.0
 

@@ -96,6 +96,9 @@ def staged_name(prefix: str = "s") -> str:
     return f"{prefix}-{_sequence()}--{uuid.uuid4().hex[:8]}.parquet.{os.getpid()}.tmp"
 
 
+#: Rows decoded at a time when a merge copies or tags a segment: a merge in the
+#: receiver's process holds one such batch per input stream, not a whole row group.
+STREAM_ROWS = 16_384
 #: Distinct per span: dictionaries and min/max statistics would only cost time.
 _PER_SPAN = {"trace_id", "span_id", "parent_span_id", "duration_ns", "attributes"}
 _DICTIONARY = [name for name in SCHEMA.names if name not in _PER_SPAN] + [
