@@ -83,6 +83,7 @@ def command(
     from flowsight.cli.listen import bind, serve
     from flowsight.cli.output import stderr
     from flowsight.telemetry import open_store
+    from flowsight.telemetry.allocator import use_long_running_pool
     from flowsight.telemetry.compaction import parse_retention
     from flowsight.telemetry.receiver import make_app
     from flowsight.telemetry.upkeep import Maintainer, run_upkeep
@@ -95,6 +96,7 @@ def command(
     retain_seconds = parse_retention(retain)
     sock = bind(host, port)
     store = open_store(db, create=True)
+    use_long_running_pool()  # before the fork: every worker inherits it
 
     def build_app() -> FastAPI:
         app = make_app(store, max_body_mb * 1024 * 1024, max_in_flight_mb * 1024 * 1024)

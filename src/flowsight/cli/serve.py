@@ -74,6 +74,7 @@ def command(
     from flowsight.cli.listen import bind, serve
     from flowsight.cli.output import stderr
     from flowsight.telemetry import open_store
+    from flowsight.telemetry.allocator import use_long_running_pool
     from flowsight.telemetry.compaction import parse_retention
     from flowsight.telemetry.upkeep import run_upkeep
     from flowsight.web import DashboardConfig, create_app
@@ -95,6 +96,7 @@ def command(
         refresh_seconds=refresh,
         source=clickhouse_source(clickhouse, table, clickhouse_password_file),
     )
+    use_long_running_pool()
     app = create_app(config)
     run_upkeep(app, config.store, retain_seconds)
     sock = bind(host, port)

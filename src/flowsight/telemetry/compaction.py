@@ -57,7 +57,7 @@ MAX_INPUTS = 16
 MAX_SEGMENT = 512 << 20
 GRACE_SECONDS = 120.0
 #: Rows per row group a merge writes (see merge).
-ROW_GROUP_ROWS = 131_072
+ROW_GROUP_ROWS = 65_536
 CRASH_ENV = "FLOWSIGHT_CRASH_AT"
 
 
@@ -167,7 +167,9 @@ def merge(
     row group already covers a narrow span of time, which is what readers prune by.
     They are decoded in small batches and written in row groups of ROW_GROUP_ROWS:
     decoding a whole input row group at a time (200 k rows from a log) cost the
-    receiver's process about 380 MiB at its peak per merge, in streams about 200 MiB."""
+    receiver's process about 380 MiB at its peak per merge; in 16 k batches into
+    131 k-row groups about 210 MiB, into 65,536-row groups about 145 (80 on jemalloc,
+    which `collect` and `serve` use); files within 2 % in size, read as fast."""
     stem = f"c-{_sequence()}--{uuid.uuid4().hex[:8]}"
     _atomic_write(store, f"{stem}.json", json.dumps({"replaces": [p.name for p in inputs]}))
     crash_point("merge-manifest")

@@ -20,15 +20,10 @@ from typing import IO, Any
 import pyarrow as pa
 
 from flowsight.errors import InputError, MalformedTelemetry
+from flowsight.telemetry.allocator import system_allocator
 from flowsight.telemetry.json_native import AVAILABLE as NATIVE_JSON
 from flowsight.telemetry.json_native import stage_blocks
-from flowsight.telemetry.otlp_arrow import (
-    ArrowDeclined,
-    BlockParser,
-    parsed_ahead,
-    spans_table,
-    system_allocator,
-)
+from flowsight.telemetry.otlp_arrow import ArrowDeclined, BlockParser, parsed_ahead, spans_table
 from flowsight.telemetry.otlp_duckdb import MAX_LINE_BYTES, EngineDeclined, stage_json_lines
 from flowsight.telemetry.otlp_json import decode_traces, parse_documents, parse_json
 from flowsight.telemetry.otlp_native import decode_frames

@@ -25,7 +25,6 @@ field.
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
@@ -349,16 +348,3 @@ def parsed_ahead(blocks: Iterator[bytes | bytearray], parser: BlockParser) -> It
             ahead = following
         if ahead is not None:
             yield ahead.result()
-
-
-@contextlib.contextmanager
-def system_allocator() -> Iterator[None]:
-    """Arrow's default allocator (mimalloc) hands the large blocks of this path back to
-    the OS and faults them in again, block after block: about a tenth of the CPU time.
-    Buffers remember their pool, so switching the default for a while is safe."""
-    previous = pa.default_memory_pool()
-    pa.set_memory_pool(pa.system_memory_pool())
-    try:
-        yield
-    finally:
-        pa.set_memory_pool(previous)
