@@ -32,9 +32,10 @@ def use_long_running_pool() -> str:
     """Put `collect` and `serve` on jemalloc where Arrow has it; returns the pool's name.
 
     Their merges decode batch after batch on two threads while requests are
-    converted on others. On mimalloc, Arrow's default, a merge raised the process's
-    peak RSS by about 210 MiB and on jemalloc by about 130; in a paired receiver
-    burst jemalloc acked as many spans/s with a fifth less peak RSS (bench/README.md).
+    converted on others. On mimalloc, Arrow's default, a merge into row groups of
+    65,536 rows raised the process's peak RSS by about 145 MiB, on jemalloc by about
+    80; in paired receiver bursts jemalloc acked as many spans/s with a fifth less
+    peak RSS (bench/README.md, Receiver, runs M1-M4).
     """
     if not os.environ.get(POOL_ENV):
         with contextlib.suppress(NotImplementedError):

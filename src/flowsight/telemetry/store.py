@@ -99,6 +99,7 @@ def staged_name(prefix: str = "s") -> str:
 #: Rows decoded at a time when a merge copies or tags a segment: a merge in the
 #: receiver's process holds one such batch per input stream, not a whole row group.
 STREAM_ROWS = 16_384
+
 #: Distinct per span: dictionaries and min/max statistics would only cost time.
 _PER_SPAN = {"trace_id", "span_id", "parent_span_id", "duration_ns", "attributes"}
 _DICTIONARY = [name for name in SCHEMA.names if name not in _PER_SPAN] + [
