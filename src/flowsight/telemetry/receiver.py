@@ -174,17 +174,18 @@ def _decode(data: bytes, content_type: str) -> tuple[pa.Table, int]:
     return columns.table(), columns.clamped
 
 
-def decode_logged(data: bytes, content_type: str) -> tuple[bytes, pa.Table, int] | str:
-    """(log record, table, clamped) of a body, or the reason it is refused.
+def decode_logged(data: bytes, content_type: str) -> tuple[bytes, int, int] | str:
+    """(log record, spans, clamped) of a body, or the reason it is refused.
 
     Run in a worker thread: the native decoder releases the GIL while it parses, so
     requests decode on both cores without the processes (and their memory) a pool
-    of decoder processes cost; measured no slower (bench/README.md)."""
+    of decoder processes cost; measured no slower (bench/README.md). The table dies
+    here, in the thread whose malloc made its buffers (wal.py says why that matters)."""
     try:
         table, clamped = _decode(data, content_type)
     except MalformedTelemetry as error:
         return error.message
-    return encode(table), table, clamped
+    return encode(table), table.num_rows, clamped
 
 
 class Receiver:
@@ -238,9 +239,8 @@ class Receiver:
         logged = await run_in_threadpool(decode_logged, data, content_type)
         if isinstance(logged, str):
             raise _Rejected(400, logged)
-        record, table, clamped = logged
-        spans = table.num_rows
-        await asyncio.wrap_future(wal.submit_encoded(record, spans, table))
+        record, spans, clamped = logged
+        await asyncio.wrap_future(wal.submit_encoded(record, spans))
         self.spans_accepted += spans
         return f"{clamped} {CLAMPED_REASON}" if clamped else None
 

@@ -5,9 +5,17 @@ hundred requests a second and left millions of files a day. Instead each
 writer process appends requests, already decoded and checked, as Arrow IPC
 records to its own log `wal/<log>/<seq>.wal`. One committer thread writes every
 request that arrived while the previous fsync ran and covers them all with one
-fdatasync; only then are they acknowledged. A converter thread turns each
-finished log file into one Parquet segment named after it
-(`w-<log>-<seq>.parquet`), off the request path, and deletes the log file.
+fdatasync; only then are they acknowledged. A converter thread reads each
+finished log file back (it was just written: the page cache still has it) and
+turns it into one Parquet segment named after it (`w-<log>-<seq>.parquet`), off
+the request path, then deletes the log file. Nothing of a record stays in
+memory between its fsync and its conversion: the decoded table is dropped in
+the request thread that made it, so the native decoder's buffers are freed by
+the thread whose malloc made them. Holding them instead (about 40 MiB of
+records at the soak's rate) until the converter freed them cost far more than
+their size: paced runs at the soak's rate peaked at 645-735 MiB of RSS a minute
+with them held and 346-434 without. Capping glibc's arenas (MALLOC_ARENA_MAX=2)
+won back only about 80 MiB of that, and nothing on top of this (bench/README.md).
 
 Crash guarantees: an acknowledged record is on disk in a log file or in its
 segment. A log file is deleted only after its segment is published, and a
@@ -65,15 +73,16 @@ def encode(table: pa.Table) -> bytes:
 
 
 def read_records(path: Path) -> Iterator[pa.Table]:
-    """The intact records of a log file; a torn or corrupt tail (never acknowledged) ends it."""
-    data = path.read_bytes()
+    """The intact records of a log file; a torn or corrupt tail (never acknowledged) ends it.
+    The tables share the file's one buffer (no copy per record)."""
+    data = memoryview(path.read_bytes())
     offset = 0
     while offset + HEADER.size <= len(data):
         size, checksum = HEADER.unpack_from(data, offset)
         payload = data[offset + HEADER.size : offset + HEADER.size + size]
         if len(payload) < size or zlib.crc32(payload) != checksum:
             return
-        yield pa.ipc.open_stream(payload).read_all()
+        yield pa.ipc.open_stream(pa.py_buffer(payload)).read_all()
         offset += HEADER.size + size
 
 
@@ -125,15 +134,8 @@ def _try_lock(path: Path) -> int | None:
     return descriptor
 
 
-def _table(record: pa.Table | bytes) -> pa.Table:
-    if isinstance(record, pa.Table):
-        return record
-    return pa.ipc.open_stream(memoryview(record)[HEADER.size :]).read_all()
-
-
-def convert(store: TelemetryStore, log_id: str, seq: int, records: list[pa.Table | bytes]) -> int:
+def convert(store: TelemetryStore, log_id: str, seq: int, tables: list[pa.Table]) -> int:
     """Publish a log file's records as its segment, then delete the log file. Idempotent."""
-    tables = [_table(record) for record in records]
     path = wal_root(store) / log_id / f"{seq:012d}.wal"
     present = {p.name for p in store.segments_dir.iterdir()}
     name = segment_name(log_id, seq)
@@ -173,7 +175,7 @@ def _recover(store: TelemetryStore) -> int:
             continue
         try:
             for path in sorted(directory.glob("*.wal")):
-                records: list[pa.Table | bytes] = list(read_records(path))
+                records = list(read_records(path))
                 recovered += convert(store, directory.name, int(path.stem), records)
             (directory / "LOCK").unlink(missing_ok=True)
             with contextlib.suppress(OSError):
@@ -188,7 +190,8 @@ class WalStats:
     batches: int = 0
     records: int = 0
     segments: int = 0
-    #: Bytes acknowledged but not yet converted to Parquet (held in memory).
+    #: Bytes acknowledged but not yet converted to Parquet: the log files the converter
+    #: has yet to read back (the queue limit bounds this, and so the converter's memory).
     pending_bytes: int = 0
     pending_spans: int = 0
     converted_spans: int = 0
@@ -210,12 +213,11 @@ class WriteAheadLog:
         self.log_id = f"{time.time_ns():020d}{uuid.uuid4().hex[:6]}"
         self.directory = wal_root(store) / self.log_id
         self.stats = WalStats()
-        self._incoming: queue.SimpleQueue[tuple[bytes, pa.Table | bytes, Future[None]] | None] = (
+        self._incoming: queue.SimpleQueue[tuple[bytes, int, Future[None]] | None] = (
             queue.SimpleQueue()
         )
-        self._finished: queue.SimpleQueue[tuple[int, list[pa.Table | bytes], int] | None] = (
-            queue.SimpleQueue()
-        )
+        #: (seq, bytes, spans) of each log file closed and due for conversion
+        self._finished: queue.SimpleQueue[tuple[int, int, int] | None] = queue.SimpleQueue()
         self._closed = False
         self._stats_lock = threading.Lock()
         self._lock_fd: int | None = None
@@ -235,11 +237,9 @@ class WriteAheadLog:
 
     def submit(self, table: pa.Table) -> Future[None]:
         """Queue a checked table; the future resolves after the fsync that covers it."""
-        return self.submit_encoded(encode(table), table.num_rows, table)
+        return self.submit_encoded(encode(table), table.num_rows)
 
-    def submit_encoded(
-        self, record: bytes, rows: int, table: pa.Table | None = None
-    ) -> Future[None]:
+    def submit_encoded(self, record: bytes, rows: int) -> Future[None]:
         """Queue a record made by `encode` (in another process, say), holding `rows` spans."""
         future: Future[None] = Future()
         if self._closed:
@@ -248,7 +248,7 @@ class WriteAheadLog:
         with self._stats_lock:
             self.stats.pending_bytes += len(record)
             self.stats.pending_spans += rows
-        self._incoming.put((record, record if table is None else table, future))
+        self._incoming.put((record, rows, future))
         return future
 
     def close(self) -> None:
@@ -277,9 +277,8 @@ class WriteAheadLog:
         return descriptor
 
     def _commit_loop(self) -> None:
-        seq, size, opened = 1, 0, time.monotonic()
+        seq, size, spans, opened = 1, 0, 0, time.monotonic()
         descriptor = self._open(seq)
-        tables: list[pa.Table | bytes] = []
         stopping = False
         while not stopping:
             wait = max(0.01, self.rotate_seconds - (time.monotonic() - opened))
@@ -292,21 +291,14 @@ class WriteAheadLog:
             stopping = None in batch
             items = [item for item in batch if item is not None]
             if items:
-                os.write(descriptor, b"".join(record for record, _, _ in items))
-                began = time.perf_counter()
-                os.fdatasync(descriptor)
-                self.stats.fsync_seconds = [time.perf_counter() - began]
-                self.stats.batches += 1
-                self.stats.records += len(items)
-                for record, table, future in items:
-                    size += len(record)
-                    tables.append(table)
-                    future.set_result(None)
+                written, rows = self._append(descriptor, items)
+                size, spans = size + written, spans + rows
+            del batch, items  # on disk now: free the records before the next wait
             due = time.monotonic() - opened >= self.rotate_seconds or size >= self.rotate_bytes
-            if tables and (due or stopping):
+            if size and (due or stopping):
                 os.close(descriptor)
-                self._finished.put((seq, tables, size))
-                seq, size, tables, opened = seq + 1, 0, [], time.monotonic()
+                self._finished.put((seq, size, spans))
+                seq, size, spans, opened = seq + 1, 0, 0, time.monotonic()
                 descriptor = self._open(seq) if not stopping else -1
             elif due:
                 opened = time.monotonic()
@@ -315,12 +307,27 @@ class WriteAheadLog:
             (self.directory / f"{seq:012d}.wal").unlink(missing_ok=True)
         self._finished.put(None)
 
+    def _append(
+        self, descriptor: int, items: list[tuple[bytes, int, Future[None]]]
+    ) -> tuple[int, int]:
+        """Write `items` to the log, fsync, acknowledge them; returns their bytes and spans."""
+        os.write(descriptor, b"".join(record for record, _, _ in items))
+        began = time.perf_counter()
+        os.fdatasync(descriptor)
+        self.stats.fsync_seconds = [time.perf_counter() - began]
+        self.stats.batches += 1
+        self.stats.records += len(items)
+        for _, _, future in items:
+            future.set_result(None)
+        return sum(len(record) for record, _, _ in items), sum(rows for _, rows, _ in items)
+
     def _convert_loop(self) -> None:
         while (item := self._finished.get()) is not None:
-            seq, tables, size = item
-            rows = convert(self.store, self.log_id, seq, tables)
+            seq, size, spans = item
+            path = self.directory / f"{seq:012d}.wal"
+            convert(self.store, self.log_id, seq, list(read_records(path)))
             with self._stats_lock:
                 self.stats.segments += 1
-                self.stats.converted_spans += rows
+                self.stats.converted_spans += spans
                 self.stats.pending_bytes -= size
-                self.stats.pending_spans -= rows
+                self.stats.pending_spans -= spans
