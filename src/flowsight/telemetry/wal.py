@@ -134,6 +134,14 @@ def _try_lock(path: Path) -> int | None:
     return descriptor
 
 
+def _write_all(descriptor: int, data: bytes) -> None:
+    """Why a loop: write(2) may write less than asked (a disk nearly full, say), and the
+    converter reads an acknowledged record back from the file, so it must be whole."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(descriptor, view) :]
+
+
 def convert(store: TelemetryStore, log_id: str, seq: int, tables: list[pa.Table]) -> int:
     """Publish a log file's records as its segment, then delete the log file. Idempotent."""
     path = wal_root(store) / log_id / f"{seq:012d}.wal"
@@ -311,7 +319,7 @@ class WriteAheadLog:
         self, descriptor: int, items: list[tuple[bytes, int, Future[None]]]
     ) -> tuple[int, int]:
         """Write `items` to the log, fsync, acknowledge them; returns their bytes and spans."""
-        os.write(descriptor, b"".join(record for record, _, _ in items))
+        _write_all(descriptor, b"".join(record for record, _, _ in items))
         began = time.perf_counter()
         os.fdatasync(descriptor)
         self.stats.fsync_seconds = [time.perf_counter() - began]

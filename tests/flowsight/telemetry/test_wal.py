@@ -13,6 +13,7 @@ from pathlib import Path
 
 import httpx
 import pyarrow as pa
+import pytest
 from fastapi.testclient import TestClient
 from test_receiver import _free_port, request
 
@@ -67,6 +68,24 @@ def test_acknowledged_records_wait_on_disk_not_in_memory(tmp_path: Path):
     assert before - pa.total_allocated_bytes() > made * 0.9  # released on acknowledgement
     wal.close()
     assert span_count(store) == 40_000 and wal.stats.pending_bytes == 0
+
+
+def test_short_writes_are_finished_before_the_acknowledgement(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+):
+    """write(2) may write less than asked (a disk nearly full); the converter reads the
+    records back from the file, so each acknowledged one must be whole there."""
+    write = os.write
+    monkeypatch.setattr(os, "write", lambda descriptor, data: write(descriptor, data[:1000]))
+    store = open_store(tmp_path / "store", create=True)
+    wal = WriteAheadLog(store, rotate_seconds=60)
+    wal.start()
+    for batch in range(5):
+        wal.submit(_table(50, 50 * batch)).result(timeout=30)
+    assert [table.num_rows for table in read_records(_wal_files(store)[0])] == [50] * 5
+    wal.close()
+    monkeypatch.undo()
+    assert span_count(store) == 250
 
 
 def test_log_files_rotate_into_one_segment_each(tmp_path: Path):
