@@ -199,7 +199,7 @@ class WalStats:
     records: int = 0
     segments: int = 0
     #: Bytes acknowledged but not yet converted to Parquet: the log files the converter
-    #: has yet to read back (the queue limit bounds this, and so the converter's memory).
+    #: has yet to read back (the receiver's queue limit sheds load past it).
     pending_bytes: int = 0
     pending_spans: int = 0
     converted_spans: int = 0
