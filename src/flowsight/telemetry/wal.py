@@ -59,6 +59,10 @@ def wal_root(store: TelemetryStore) -> Path:
     return store.path / "wal"
 
 
+def log_file(store: TelemetryStore, log_id: str, seq: int) -> Path:
+    return wal_root(store) / log_id / f"{seq:012d}.wal"
+
+
 def segment_name(log_id: str, seq: int) -> str:
     return f"w-{log_id}-{seq:012d}.parquet"
 
@@ -144,7 +148,7 @@ def _write_all(descriptor: int, data: bytes) -> None:
 
 def convert(store: TelemetryStore, log_id: str, seq: int, tables: list[pa.Table]) -> int:
     """Publish a log file's records as its segment, then delete the log file. Idempotent."""
-    path = wal_root(store) / log_id / f"{seq:012d}.wal"
+    path = log_file(store, log_id, seq)
     present = {p.name for p in store.segments_dir.iterdir()}
     name = segment_name(log_id, seq)
     rows = sum(t.num_rows for t in tables)
@@ -275,7 +279,7 @@ class WriteAheadLog:
 
     def _open(self, seq: int) -> int:
         descriptor = os.open(
-            self.directory / f"{seq:012d}.wal", os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644
+            log_file(self.store, self.log_id, seq), os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644
         )
         directory = os.open(self.directory, os.O_RDONLY)
         try:
@@ -312,7 +316,7 @@ class WriteAheadLog:
                 opened = time.monotonic()
         if descriptor >= 0:
             os.close(descriptor)
-            (self.directory / f"{seq:012d}.wal").unlink(missing_ok=True)
+            log_file(self.store, self.log_id, seq).unlink(missing_ok=True)
         self._finished.put(None)
 
     def _append(
@@ -332,8 +336,8 @@ class WriteAheadLog:
     def _convert_loop(self) -> None:
         while (item := self._finished.get()) is not None:
             seq, size, spans = item
-            path = self.directory / f"{seq:012d}.wal"
-            convert(self.store, self.log_id, seq, list(read_records(path)))
+            records = list(read_records(log_file(self.store, self.log_id, seq)))
+            convert(self.store, self.log_id, seq, records)
             with self._stats_lock:
                 self.stats.segments += 1
                 self.stats.converted_spans += spans
